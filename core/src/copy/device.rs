@@ -1,0 +1,207 @@
+//! Opening the two sides safely: the source read-only, the target without truncation and, for
+//! block devices, exclusively; sizes from the device itself; same-device and size refusals;
+//! and the means of making a range read zeros.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use super::options::{BLOCK, CopyOptions, SparseMode};
+use super::report::ZeroMethod;
+use crate::error::{Error, Result};
+
+const BLKGETSIZE64: libc::c_ulong = 0x8008_1272;
+const BLKDISCARD: libc::c_ulong = 0x1277;
+const BLKZEROOUT: libc::c_ulong = 0x127f;
+
+/// One side of a copy.
+pub(super) struct Endpoint {
+    pub(super) path: PathBuf,
+    pub(super) file: File,
+    /// Buffered twin of `file` for I/O that O_DIRECT cannot do (unaligned tail).
+    buffered: Option<File>,
+    pub(super) size: u64,
+    pub(super) is_block: bool,
+    pub(super) direct: bool,
+}
+
+impl Endpoint {
+    /// The descriptor for an I/O at `off` of `len` bytes.
+    pub(super) fn fd_for(&self, off: u64, len: usize) -> &File {
+        match &self.buffered {
+            Some(b) if off % BLOCK as u64 != 0 || len % BLOCK != 0 => b,
+            _ => &self.file,
+        }
+    }
+}
+
+/// The size of a block device in bytes (BLKGETSIZE64).
+pub fn block_device_size(file: &File) -> io::Result<u64> {
+    let mut size: u64 = 0;
+    // SAFETY: BLKGETSIZE64 writes one u64 through the pointer.
+    let rc = unsafe { libc::ioctl(file.as_raw_fd(), BLKGETSIZE64 as _, &mut size as *mut u64) };
+    if rc < 0 { Err(io::Error::last_os_error()) } else { Ok(size) }
+}
+
+fn size_of(file: &File, path: &Path, is_block: bool) -> Result<u64> {
+    if is_block {
+        block_device_size(file).map_err(|e| Error::io("get size (BLKGETSIZE64) of", path, None, e))
+    } else {
+        file.metadata().map(|m| m.len()).map_err(|e| Error::io("stat", path, None, e))
+    }
+}
+
+fn open(path: &Path, write: bool, flags: i32) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    if write { o.write(true) } else { o.read(true) };
+    o.custom_flags(flags).open(path)
+}
+
+/// Opens with O_DIRECT if asked, falling back to buffered I/O (with a note) where refused.
+fn open_maybe_direct(path: &Path, write: bool, flags: i32, direct: bool, notes: &mut Vec<String>) -> io::Result<(File, bool)> {
+    if direct {
+        match open(path, write, flags | libc::O_DIRECT) {
+            Ok(f) => return Ok((f, true)),
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+                notes.push(format!("O_DIRECT refused by {} ({e}): buffered I/O used", path.display()));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    open(path, write, flags).map(|f| (f, false))
+}
+
+fn kind(path: &Path, what: &'static str) -> Result<std::fs::Metadata> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(what, path, None, e))?;
+    let ft = meta.file_type();
+    if !(ft.is_file() || ft.is_block_device()) {
+        return Err(Error::InvalidArgument(format!(
+            "{} is neither a regular file nor a block device: give a file or a block device",
+            path.display()
+        )));
+    }
+    Ok(meta)
+}
+
+/// Opens the source read-only; it is never opened writable.
+pub(super) fn open_source(path: &Path, direct: bool, notes: &mut Vec<String>) -> Result<Endpoint> {
+    let meta = kind(path, "open source")?;
+    let is_block = meta.file_type().is_block_device();
+    let (file, direct) =
+        open_maybe_direct(path, false, libc::O_CLOEXEC, direct, notes).map_err(|e| Error::io("open source", path, None, e))?;
+    let size = size_of(&file, path, is_block)?;
+    let buffered = if direct { Some(open(path, false, libc::O_CLOEXEC).map_err(|e| Error::io("open source", path, None, e))?) } else { None };
+    Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct })
+}
+
+/// Refuses a target that is the source: same inode, or the same block device.
+pub(super) fn refuse_same(source: &Path, target: &Path) -> Result<()> {
+    let (Ok(s), Ok(t)) = (std::fs::metadata(source), std::fs::metadata(target)) else { return Ok(()) };
+    let same_block = s.file_type().is_block_device() && t.file_type().is_block_device() && s.rdev() == t.rdev();
+    if (s.dev() == t.dev() && s.ino() == t.ino()) || same_block {
+        return Err(Error::SameDevice {
+            source_name: source.display().to_string(),
+            target: target.display().to_string(),
+            what: if same_block { "block device" } else { "file" },
+        });
+    }
+    Ok(())
+}
+
+/// Opens the target for writing without truncating it; block devices with O_EXCL, so a
+/// mounted or otherwise claimed device is refused. Creates a missing file only when asked.
+pub(super) fn open_target(path: &Path, opts: &CopyOptions, source_size: u64, notes: &mut Vec<String>) -> Result<Endpoint> {
+    if !path.exists() {
+        if !opts.create_target {
+            return Err(Error::InvalidArgument(format!(
+                "target {} does not exist: create it with at least {source_size} bytes, or ask to create it (--create)",
+                path.display()
+            )));
+        }
+        let f = OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| Error::io("create target", path, None, e))?;
+        f.set_len(source_size).map_err(|e| Error::io("size target", path, None, e))?;
+    }
+    let meta = kind(path, "open target")?;
+    let is_block = meta.file_type().is_block_device();
+    let flags = libc::O_CLOEXEC | if is_block { libc::O_EXCL } else { 0 };
+    let (file, direct) = open_maybe_direct(path, true, flags, opts.direct, notes).map_err(|e| match e.raw_os_error() {
+        Some(libc::EBUSY) => Error::Busy {
+            path: path.into(),
+            detail: "exclusive open (O_EXCL) refused: mounted, or held by another driver such as DRBD or device-mapper".into(),
+        },
+        _ => Error::io("open target", path, None, e),
+    })?;
+    let size = size_of(&file, path, is_block)?;
+    // The buffered twin needs no O_EXCL: this process holds the claim through `file`.
+    let buffered = if direct { Some(open(path, true, libc::O_CLOEXEC).map_err(|e| Error::io("open target", path, None, e))?) } else { None };
+    Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct })
+}
+
+/// Whether a block device is a ZFS zvol (`zd*`): discard frees its blocks and they read zeros.
+fn is_zvol(file: &File) -> bool {
+    let Ok(meta) = file.metadata() else { return false };
+    let rdev = meta.rdev();
+    let (maj, min) = (libc::major(rdev), libc::minor(rdev));
+    std::fs::read_link(format!("/sys/dev/block/{maj}:{min}"))
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().starts_with("zd")))
+        .unwrap_or(false)
+}
+
+/// How zero runs are handled on this target.
+pub(super) fn zero_method(target: &Endpoint, sparse: SparseMode) -> ZeroMethod {
+    match sparse {
+        SparseMode::Never => ZeroMethod::Write,
+        SparseMode::Always => ZeroMethod::Skip,
+        SparseMode::Auto if !target.is_block => ZeroMethod::PunchHole,
+        SparseMode::Auto if is_zvol(&target.file) => ZeroMethod::Discard,
+        SparseMode::Auto => ZeroMethod::ZeroOut,
+    }
+}
+
+/// Whether `[off, off+len)` of a file already reads as a hole.
+fn is_file_hole(file: &File, off: u64, len: u64) -> bool {
+    // SAFETY: lseek on a valid fd has no memory effects.
+    let data = unsafe { libc::lseek(file.as_raw_fd(), off as libc::off_t, libc::SEEK_DATA) };
+    if data < 0 {
+        return io::Error::last_os_error().raw_os_error() == Some(libc::ENXIO);
+    }
+    data as u64 >= off + len
+}
+
+/// Makes `[off, off+len)` of the target read zeros without writing data.
+pub(super) fn make_zero(target: &Endpoint, method: ZeroMethod, off: u64, len: u64) -> io::Result<()> {
+    let fd = target.file.as_raw_fd();
+    let rc = match method {
+        ZeroMethod::Write | ZeroMethod::Skip => return Ok(()),
+        ZeroMethod::PunchHole => {
+            if is_file_hole(&target.file, off, len) {
+                return Ok(());
+            }
+            // SAFETY: fallocate on a valid fd has no memory effects.
+            unsafe {
+                libc::fallocate(fd, libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE, off as libc::off_t, len as libc::off_t)
+            }
+        }
+        ZeroMethod::ZeroOut | ZeroMethod::Discard => {
+            let range = [off, len];
+            let req = if method == ZeroMethod::ZeroOut { BLKZEROOUT } else { BLKDISCARD };
+            // SAFETY: both ioctls read two u64 through the pointer.
+            unsafe { libc::ioctl(fd, req as _, range.as_ptr()) }
+        }
+    };
+    if rc < 0 { Err(io::Error::last_os_error()) } else { Ok(()) }
+}
+
+/// Drops the file's cached pages so a verify reads from the device.
+pub(super) fn drop_cache(file: &File) {
+    // SAFETY: advisory call on a valid fd.
+    unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+}
+
+/// Opens a side read-only for verification (never exclusively).
+pub(super) fn open_for_verify(path: &Path) -> Result<File> {
+    open(path, false, libc::O_CLOEXEC).map_err(|e| Error::io("open for verify", path, None, e))
+}

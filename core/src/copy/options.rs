@@ -1,0 +1,166 @@
+//! Copy options: a plain struct with measured defaults and chainable setters.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// How zero runs of the source are treated on the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SparseMode {
+    /// Zero runs are not written; the target is made to read zeros there by the cheapest sure
+    /// means: nothing where a file already has a hole, a punched hole on files, BLKZEROOUT on
+    /// block devices (unmapping where the device can). Zeros are written where none of that works.
+    #[default]
+    Auto,
+    /// Zero runs are skipped outright: the caller guarantees the target already reads zeros
+    /// (a fresh thin volume). `verify` catches a wrong guarantee.
+    Always,
+    /// Zero runs are written like data (thick targets, and anything under LUKS).
+    Never,
+}
+
+impl SparseMode {
+    /// The name used on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            SparseMode::Auto => "auto",
+            SparseMode::Always => "always",
+            SparseMode::Never => "never",
+        }
+    }
+
+    /// Parses `auto`, `always` or `never`.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text {
+            "auto" => Ok(SparseMode::Auto),
+            "always" => Ok(SparseMode::Always),
+            "never" => Ok(SparseMode::Never),
+            other => Err(Error::InvalidArgument(format!("sparse mode {other:?}: give auto, always or never"))),
+        }
+    }
+}
+
+/// Smallest unit of zero detection and of O_DIRECT alignment.
+pub const BLOCK: usize = 4096;
+
+/// Options of a copy. Start from [`CopyOptions::default`] and chain the setters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CopyOptions {
+    /// Parallel workers (1..=64).
+    pub workers: usize,
+    /// Bytes per chunk a worker reads at once: a multiple of 4096, 4 KiB..=64 MiB.
+    pub chunk_size: usize,
+    /// Zero handling.
+    pub sparse: SparseMode,
+    /// O_DIRECT on both sides (falls back to buffered I/O, with a note, where refused).
+    pub direct: bool,
+    /// fdatasync the target at the end.
+    pub fsync: bool,
+    /// Re-read both sides and compare hashes after the copy.
+    pub verify: bool,
+    /// Bytes per second read from the source at most (`None`: unlimited).
+    pub rate_limit: Option<u64>,
+    /// Create a missing target file with the source's size (files only).
+    pub create_target: bool,
+}
+
+impl Default for CopyOptions {
+    fn default() -> Self {
+        CopyOptions {
+            workers: 4,
+            chunk_size: 1 << 20,
+            sparse: SparseMode::Auto,
+            direct: false,
+            fsync: true,
+            verify: false,
+            rate_limit: None,
+            create_target: false,
+        }
+    }
+}
+
+impl CopyOptions {
+    /// Sets the worker count.
+    pub fn workers(mut self, n: usize) -> Self {
+        self.workers = n;
+        self
+    }
+    /// Sets the chunk size.
+    pub fn chunk_size(mut self, bytes: usize) -> Self {
+        self.chunk_size = bytes;
+        self
+    }
+    /// Sets zero handling.
+    pub fn sparse(mut self, mode: SparseMode) -> Self {
+        self.sparse = mode;
+        self
+    }
+    /// Turns O_DIRECT on or off.
+    pub fn direct(mut self, on: bool) -> Self {
+        self.direct = on;
+        self
+    }
+    /// Turns the final fdatasync on or off.
+    pub fn fsync(mut self, on: bool) -> Self {
+        self.fsync = on;
+        self
+    }
+    /// Turns verification on or off.
+    pub fn verify(mut self, on: bool) -> Self {
+        self.verify = on;
+        self
+    }
+    /// Limits the read rate (bytes per second).
+    pub fn rate_limit(mut self, bytes_per_sec: Option<u64>) -> Self {
+        self.rate_limit = bytes_per_sec;
+        self
+    }
+    /// Creates a missing target file.
+    pub fn create_target(mut self, on: bool) -> Self {
+        self.create_target = on;
+        self
+    }
+
+    /// Checks ranges; the error names the option and the allowed values.
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=64).contains(&self.workers) {
+            return Err(Error::InvalidArgument(format!("workers = {}: give 1 to 64", self.workers)));
+        }
+        if self.chunk_size < BLOCK || self.chunk_size > 64 << 20 || self.chunk_size % BLOCK != 0 {
+            return Err(Error::InvalidArgument(format!(
+                "chunk size = {}: give a multiple of 4096 from 4 KiB to 64 MiB",
+                self.chunk_size
+            )));
+        }
+        if self.rate_limit == Some(0) {
+            return Err(Error::InvalidArgument("rate limit = 0: give a positive rate, or none".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Parses a size such as `4096`, `64k`, `1M`, `200M`, `2G` (binary units).
+pub fn parse_size(text: &str) -> Result<u64> {
+    let t = text.trim();
+    let (num, mult) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        None => (t, 1u64),
+        Some((i, _)) => {
+            let unit = t[i..].trim_end_matches(['B', 'b']).trim_end_matches('i');
+            let m = match unit.to_ascii_lowercase().as_str() {
+                "" => 1,
+                "k" => 1 << 10,
+                "m" => 1 << 20,
+                "g" => 1 << 30,
+                "t" => 1 << 40,
+                _ => return Err(Error::InvalidArgument(format!("size {text:?}: give a number with an optional K, M, G or T"))),
+            };
+            (&t[..i], m)
+        }
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| Error::InvalidArgument(format!("size {text:?}: give a number with an optional K, M, G or T")))
+}

@@ -1,0 +1,62 @@
+//! The clone planner: a pure function from a [`CloneRequest`] to a [`Plan`].
+//!
+//! It replaces LINSTOR's `StorageLayer#getCloneStrategy` and
+//! `DeviceHandlerImpl#fixupCloneStrategyQuirks`: every strategy is checked against the rules in
+//! [`rules`]; the usable ones are ordered by priority, each with the steps from [`steps`]. The
+//! `linstor_stock` option reproduces LINSTOR 1.34's choice instead ([`stock`]).
+
+mod rules;
+mod stock;
+mod steps;
+
+use crate::error::Result;
+use crate::plan::{Candidate, PLAN_VERSION, Plan, PlanMode, Rejection};
+use crate::request::CloneRequest;
+use crate::strategy::Strategy;
+
+/// Plans a clone from a validated request. Never fails for a valid request: a plan with no
+/// usable strategy has `chosen: None` and a reason for each rejection.
+pub fn plan(req: &CloneRequest) -> Plan {
+    if req.options.linstor_stock {
+        return stock::plan(req);
+    }
+    let mut candidates = Vec::new();
+    let mut rejected = Vec::new();
+    for strategy in Strategy::ALL {
+        match rules::check(strategy, req) {
+            Err(reason) => rejected.push(Rejection { strategy, reason }),
+            Ok(_) if req.options.forbid.contains(&strategy) => rejected.push(Rejection {
+                strategy,
+                reason: "usable, but forbidden by options.forbid".into(),
+            }),
+            Ok(reason) => candidates.push(candidate(strategy, reason, req)),
+        }
+    }
+    candidates.sort_by_key(|c| c.priority);
+    Plan { version: PLAN_VERSION, mode: PlanMode::Volclone, chosen: candidates.first().map(|c| c.strategy), candidates, rejected }
+}
+
+/// Parses, validates and plans a JSON request.
+pub fn plan_json(request_json: &str) -> Result<Plan> {
+    Ok(plan(&CloneRequest::from_json(request_json)?))
+}
+
+fn candidate(strategy: Strategy, reason: String, req: &CloneRequest) -> Candidate {
+    Candidate {
+        strategy,
+        linstor_name: strategy.linstor_name().into(),
+        priority: strategy.priority(),
+        needs_open_devices: strategy.needs_open_devices(),
+        reason,
+        steps: steps::steps(strategy, req),
+        warning: None,
+    }
+}
+
+/// Why volclone's rules reject `strategy` for `req`, if they do (used to annotate stock plans).
+pub fn rule_rejection(strategy: Strategy, req: &CloneRequest) -> Option<String> {
+    rules::check(strategy, req).err()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,382 @@
+//! The facts the planner needs about a source and a target volume: the request format,
+//! version 1. Field names are a contract shared with the C and Java bindings.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::strategy::Strategy;
+
+/// The request format version this library reads and writes.
+pub const REQUEST_VERSION: u32 = 1;
+
+/// A clone request: what is known about both volumes, and the caller's options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloneRequest {
+    /// Format version; must be [`REQUEST_VERSION`].
+    pub version: u32,
+    /// The volume to copy from (never written).
+    pub source: VolumeFacts,
+    /// The volume to copy to.
+    pub target: VolumeFacts,
+    /// Caller's choices.
+    #[serde(default)]
+    pub options: PlanOptions,
+}
+
+/// LINSTOR's `DeviceProviderKind` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[allow(missing_docs)]
+pub enum ProviderKind {
+    Diskless,
+    Lvm,
+    LvmThin,
+    Zfs,
+    ZfsThin,
+    File,
+    FileThin,
+    Spdk,
+    RemoteSpdk,
+    EbsInit,
+    EbsTarget,
+    StorageSpaces,
+    StorageSpacesThin,
+}
+
+impl ProviderKind {
+    /// Thin-provisioned: unwritten blocks read back as zeros and cost no space.
+    pub fn is_thin(self) -> bool {
+        matches!(
+            self,
+            ProviderKind::LvmThin | ProviderKind::ZfsThin | ProviderKind::FileThin | ProviderKind::StorageSpacesThin
+        )
+    }
+
+    /// A ZFS zvol (thick or thin).
+    pub fn is_zfs(self) -> bool {
+        matches!(self, ProviderKind::Zfs | ProviderKind::ZfsThin)
+    }
+
+    /// LINSTOR's name for the kind.
+    pub fn name(self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    }
+}
+
+/// LINSTOR's `DeviceLayerKind` names, top to bottom of a volume's stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[allow(missing_docs)]
+pub enum LayerKind {
+    Drbd,
+    Luks,
+    Nvme,
+    Writecache,
+    Cache,
+    Bcache,
+    Storage,
+}
+
+impl LayerKind {
+    /// LINSTOR's name for the kind.
+    pub fn name(self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    }
+}
+
+/// LINSTOR names of a layer stack, e.g. `DRBD,LUKS,STORAGE`.
+pub fn layer_names(layers: &[LayerKind]) -> String {
+    layers.iter().map(|l| l.name()).collect::<Vec<_>>().join(",")
+}
+
+/// Where DRBD keeps its metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DrbdMetadata {
+    /// At the end of the backing device (LINSTOR's default): part of what a copy carries.
+    Internal,
+    /// On a separate device.
+    External,
+    /// No DRBD.
+    None,
+}
+
+/// Whether an encrypted dataset's key is loaded (`zfs get keystatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyStatus {
+    /// Loaded: data can be read and written.
+    Available,
+    /// Not loaded: the zvol has no device node; only a raw send can read it.
+    Unavailable,
+    /// Not encrypted.
+    None,
+}
+
+/// ZFS encryption facts. For the source, its own; for the target, what the target has if it
+/// exists, else what a new dataset at that name inherits from its parent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZfsFacts {
+    /// `encryption` property: `off`, or a cipher such as `aes-256-gcm`.
+    pub encryption: String,
+    /// `encryptionroot` property (absent or empty when not encrypted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_root: Option<String>,
+    /// `keystatus` property.
+    pub key_status: KeyStatus,
+    /// `keylocation` of the encryption root (e.g. `file:///etc/zfs/key`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_location: Option<String>,
+}
+
+impl ZfsFacts {
+    /// Unencrypted facts.
+    pub fn plain() -> Self {
+        ZfsFacts { encryption: "off".into(), encryption_root: None, key_status: KeyStatus::None, key_location: None }
+    }
+
+    /// Whether the data is encrypted at rest by ZFS.
+    pub fn is_encrypted(&self) -> bool {
+        self.encryption != "off"
+    }
+}
+
+/// What is known about one volume.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VolumeFacts {
+    /// The storage provider.
+    pub provider: ProviderKind,
+    /// LINSTOR storage pool name.
+    pub storage_pool: String,
+    /// Layer stack, top to bottom (default: `["STORAGE"]`).
+    #[serde(default = "default_layers")]
+    pub layers: Vec<LayerKind>,
+    /// DRBD metadata placement (default: `internal` with DRBD in `layers`, else `none`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drbd_metadata: Option<DrbdMetadata>,
+    /// ZFS dataset (`pool/path/vol`), LV (`vg/lv`) or file path.
+    pub volume: String,
+    /// The device a block copy reads or writes; derived from `volume` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_path: Option<String>,
+    /// Size of the storage volume in bytes.
+    pub size_bytes: u64,
+    /// Whether the volume exists already (for the target: pre-created by LINSTOR).
+    #[serde(default)]
+    pub exists: bool,
+    /// ZFS encryption facts; required for `ZFS` and `ZFS_THIN`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zfs: Option<ZfsFacts>,
+}
+
+fn default_layers() -> Vec<LayerKind> {
+    vec![LayerKind::Storage]
+}
+
+impl VolumeFacts {
+    /// Whether `layer` is anywhere in the stack.
+    pub fn has_layer(&self, layer: LayerKind) -> bool {
+        self.layers.contains(&layer)
+    }
+
+    /// DRBD metadata placement with its default applied.
+    pub fn drbd_metadata(&self) -> DrbdMetadata {
+        match (self.drbd_metadata, self.has_layer(LayerKind::Drbd)) {
+            (Some(m), _) => m,
+            (None, true) => DrbdMetadata::Internal,
+            (None, false) => DrbdMetadata::None,
+        }
+    }
+
+    /// ZFS encryption is on (the source's own, or what the target has or will inherit).
+    pub fn zfs_encrypted(&self) -> bool {
+        self.zfs.as_ref().is_some_and(ZfsFacts::is_encrypted)
+    }
+
+    /// Data is encrypted at rest: by ZFS, or by a LUKS layer.
+    pub fn encrypted_at_rest(&self) -> bool {
+        self.zfs_encrypted() || self.has_layer(LayerKind::Luks)
+    }
+
+    /// ZFS key status (`none` for non-ZFS volumes).
+    pub fn key_status(&self) -> KeyStatus {
+        self.zfs.as_ref().map_or(KeyStatus::None, |z| z.key_status)
+    }
+
+    /// The device path for block I/O: `device_path`, else derived from provider and volume.
+    pub fn device(&self) -> String {
+        if let Some(p) = &self.device_path {
+            return p.clone();
+        }
+        match self.provider {
+            ProviderKind::Zfs | ProviderKind::ZfsThin => format!("/dev/zvol/{}", self.volume),
+            ProviderKind::Lvm | ProviderKind::LvmThin => format!("/dev/{}", self.volume),
+            _ => self.volume.clone(),
+        }
+    }
+
+    /// For ZFS, the pool (first component of the dataset); for LVM, the volume group.
+    pub fn container(&self) -> &str {
+        self.volume.split('/').next().unwrap_or("")
+    }
+}
+
+/// The caller's choices.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanOptions {
+    /// Allow `ZFS_CLONE` (LINSTOR's `UseZFSClone`).
+    #[serde(default)]
+    pub use_zfs_clone: bool,
+    /// Allow copies that store an encrypted source as plaintext.
+    #[serde(default)]
+    pub allow_decrypt: bool,
+    /// Strategies the caller does not want (names; `DD` means `BLOCK_COPY`).
+    #[serde(default)]
+    pub forbid: Vec<Strategy>,
+    /// OpenZFS version on the node (e.g. `2.1.11`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zfs_version: Option<String>,
+    /// Reproduce LINSTOR 1.34's stock choice instead of volclone's rules.
+    #[serde(default)]
+    pub linstor_stock: bool,
+}
+
+impl CloneRequest {
+    /// Parses and validates a JSON request. Errors name the field (or line and column) and the fix.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let req: CloneRequest = serde_json::from_str(text).map_err(|e| {
+            let what = match e.classify() {
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "malformed JSON",
+                _ => "bad request field",
+            };
+            Error::InvalidRequest(format!("{what} at line {} column {}: {}", e.line(), e.column(), strip_position(&e)))
+        })?;
+        req.validate()?;
+        Ok(req)
+    }
+
+    /// Serializes the request as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Checks what serde cannot: version, sizes, names, and ZFS facts where they are needed.
+    pub fn validate(&self) -> Result<()> {
+        if self.version != REQUEST_VERSION {
+            return Err(Error::InvalidRequest(format!(
+                "version {} is not supported: this volclone reads version {REQUEST_VERSION}",
+                self.version
+            )));
+        }
+        validate_volume("source", &self.source)?;
+        validate_volume("target", &self.target)?;
+        if let Some(v) = &self.options.zfs_version {
+            ZfsVersion::parse(v)?;
+        }
+        Ok(())
+    }
+
+    /// The parsed `options.zfs_version` (already validated).
+    pub fn zfs_version(&self) -> Option<ZfsVersion> {
+        self.options.zfs_version.as_deref().and_then(|v| ZfsVersion::parse(v).ok())
+    }
+}
+
+fn strip_position(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}
+
+fn validate_volume(side: &str, v: &VolumeFacts) -> Result<()> {
+    let bad = |msg: String| Err(Error::InvalidRequest(format!("{side}: {msg}")));
+    if v.volume.trim().is_empty() {
+        return bad("`volume` is empty: give the ZFS dataset, LV (vg/lv) or file path".into());
+    }
+    if v.size_bytes == 0 {
+        return bad("`size_bytes` is 0: give the volume's size in bytes".into());
+    }
+    if v.layers.is_empty() {
+        return bad("`layers` is empty: list the stack top to bottom, ending in STORAGE".into());
+    }
+    if matches!(v.provider, ProviderKind::Diskless) {
+        return bad("provider DISKLESS has no data to clone: pick a diskful resource".into());
+    }
+    if v.drbd_metadata.is_some_and(|m| m != DrbdMetadata::None) && !v.has_layer(LayerKind::Drbd) {
+        return bad("`drbd_metadata` is set but `layers` has no DRBD: add DRBD or set it to none".into());
+    }
+    match (&v.zfs, v.provider.is_zfs()) {
+        (None, true) => {
+            return bad(format!(
+                "`zfs` facts are required for provider {}: give encryption, encryption_root and key_status \
+                 (`zfs get encryption,encryptionroot,keystatus {}`)",
+                v.provider.name(),
+                v.volume
+            ));
+        }
+        (Some(_), false) => {
+            return bad(format!("`zfs` facts given for non-ZFS provider {}: remove them", v.provider.name()));
+        }
+        (Some(z), true) => {
+            if z.encryption.trim().is_empty() {
+                return bad("`zfs.encryption` is empty: give `off` or the cipher".into());
+            }
+            match (z.is_encrypted(), z.key_status) {
+                (true, KeyStatus::None) => {
+                    return bad(format!(
+                        "`zfs.encryption` is {} but `zfs.key_status` is none: give available or unavailable",
+                        z.encryption
+                    ));
+                }
+                (false, KeyStatus::Available | KeyStatus::Unavailable) => {
+                    return bad("`zfs.encryption` is off but `zfs.key_status` is not none: give none".into());
+                }
+                _ => {}
+            }
+        }
+        (None, false) => {}
+    }
+    Ok(())
+}
+
+/// An OpenZFS version, e.g. parsed from `2.1.11`, `zfs-2.1.11-1+deb12u1` or `2.3.2-2~bpo12+2`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ZfsVersion {
+    /// Major number.
+    pub major: u32,
+    /// Minor number.
+    pub minor: u32,
+    /// Patch number (0 when absent).
+    pub patch: u32,
+}
+
+impl ZfsVersion {
+    /// The first version with native encryption and raw send (`zfs send -w`).
+    pub const RAW_SEND: ZfsVersion = ZfsVersion { major: 0, minor: 8, patch: 0 };
+
+    /// Parses a version string; the error names the value and the expected form.
+    pub fn parse(text: &str) -> Result<Self> {
+        let core = text.trim().trim_start_matches("zfs-").split(['-', '~', '+']).next().unwrap_or("");
+        let mut parts = core.split('.').map(|p| p.parse::<u32>());
+        let bad = || Error::InvalidRequest(format!("options.zfs_version {text:?} is not a version: give e.g. \"2.1.11\""));
+        let major = parts.next().and_then(|r| r.ok()).ok_or_else(bad)?;
+        let minor = parts.next().and_then(|r| r.ok()).ok_or_else(bad)?;
+        let patch = match parts.next() {
+            Some(r) => r.map_err(|_| bad())?,
+            None => 0,
+        };
+        Ok(ZfsVersion { major, minor, patch })
+    }
+}
+
+impl std::fmt::Display for ZfsVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}

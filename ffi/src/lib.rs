@@ -1,0 +1,1 @@
+//! libvolclone: the C ABI and JNI skin over volclone-core.

@@ -1,0 +1,205 @@
+//! Argument parsing and the commands.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use volclone_core::copy::{self, CancelToken, CopyOptions, SparseMode};
+use volclone_core::{CloneRequest, Error, examples, planner};
+
+use crate::render;
+
+/// Exit code for errors (bad input, I/O, refusals).
+pub const EXIT_ERROR: u8 = 1;
+/// Exit code when the planner finds no usable strategy.
+pub const EXIT_NO_STRATEGY: u8 = 3;
+
+#[derive(Parser)]
+#[command(name = "volclone", version, about = "Clone planner and parallel block copier for LINSTOR volumes")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Plan a clone from a JSON request (file, or `-` / nothing for stdin).
+    Plan {
+        /// Request file; `-` or absent reads stdin.
+        request: Option<PathBuf>,
+        /// Print the plan as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Reproduce LINSTOR 1.34's stock choice instead of volclone's rules.
+        #[arg(long)]
+        linstor_stock: bool,
+        /// Show LINSTOR's stock choice and volclone's side by side.
+        #[arg(long, conflicts_with_all = ["json", "linstor_stock"])]
+        compare: bool,
+        /// Plan the built-in seed case (incus#2075) instead of reading a request.
+        #[arg(long, conflicts_with = "request")]
+        example: bool,
+    },
+    /// Copy a block device or file onto another (the `dd` replacement).
+    Copy {
+        /// Source device or file (opened read-only).
+        source: PathBuf,
+        /// Target device or file (at least as large as the source).
+        target: PathBuf,
+        /// Parallel workers.
+        #[arg(long, default_value_t = CopyOptions::default().workers)]
+        workers: usize,
+        /// Chunk size (e.g. 1M, 256k).
+        #[arg(long, default_value = "1M")]
+        chunk_size: String,
+        /// Zero handling: auto, always (target known to read zeros) or never (LUKS, thick).
+        #[arg(long, default_value = "auto")]
+        sparse: String,
+        /// Use O_DIRECT (falls back to buffered I/O with a note where refused).
+        #[arg(long)]
+        direct: bool,
+        /// Skip the final fdatasync of the target.
+        #[arg(long)]
+        no_fsync: bool,
+        /// Re-read both sides and compare hashes afterwards.
+        #[arg(long)]
+        verify: bool,
+        /// Read at most this many bytes per second (e.g. 200M).
+        #[arg(long)]
+        rate: Option<String>,
+        /// Create the target file (sized like the source) if it does not exist.
+        #[arg(long)]
+        create: bool,
+        /// Print the final report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// The main job on built-in data, no ZFS pool needed: plan the seed case (LINSTOR's stock
+    /// choice next to volclone's), then a verified block copy between two temporary files.
+    Demo,
+}
+
+/// Parses the command line and runs the command.
+pub fn run() -> Result<ExitCode, Error> {
+    match Cli::parse().command {
+        Command::Plan { request, json, linstor_stock, compare, example } => {
+            let mut req = if example { examples::seed_case() } else { read_request(request)? };
+            req.options.linstor_stock |= linstor_stock;
+            plan(req, json, compare)
+        }
+        Command::Copy { source, target, workers, chunk_size, sparse, direct, no_fsync, verify, rate, create, json, quiet } => {
+            let opts = CopyOptions::default()
+                .workers(workers)
+                .chunk_size(usize::try_from(copy::parse_size(&chunk_size)?).unwrap_or(usize::MAX))
+                .sparse(SparseMode::parse(&sparse)?)
+                .direct(direct)
+                .fsync(!no_fsync)
+                .verify(verify)
+                .rate_limit(rate.as_deref().map(copy::parse_size).transpose()?)
+                .create_target(create);
+            run_copy(&source, &target, &opts, json, quiet)
+        }
+        Command::Demo => demo(),
+    }
+}
+
+fn read_request(path: Option<PathBuf>) -> Result<CloneRequest, Error> {
+    let text = match path.as_deref() {
+        None => read_stdin()?,
+        Some(p) if p.as_os_str() == "-" => read_stdin()?,
+        Some(p) => std::fs::read_to_string(p).map_err(|e| Error::io("read request", p, None, e))?,
+    };
+    CloneRequest::from_json(&text)
+}
+
+fn read_stdin() -> Result<String, Error> {
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text).map_err(|e| Error::io("read request", "<stdin>", None, e))?;
+    Ok(text)
+}
+
+fn plan(req: CloneRequest, json: bool, compare: bool) -> Result<ExitCode, Error> {
+    if compare {
+        let mut stock = req.clone();
+        stock.options.linstor_stock = true;
+        let mut ours = req.clone();
+        ours.options.linstor_stock = false;
+        println!("{}", render::plan_table(&stock, &planner::plan(&stock)));
+        println!("{}", render::plan_table(&ours, &planner::plan(&ours)));
+        return Ok(exit_for(&planner::plan(&ours)));
+    }
+    let plan = planner::plan(&req);
+    if json {
+        println!("{}", plan.to_json());
+    } else {
+        println!("{}", render::plan_table(&req, &plan));
+    }
+    Ok(exit_for(&plan))
+}
+
+fn exit_for(plan: &volclone_core::Plan) -> ExitCode {
+    if plan.chosen.is_some() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NO_STRATEGY) }
+}
+
+fn run_copy(source: &std::path::Path, target: &std::path::Path, opts: &CopyOptions, json: bool, quiet: bool) -> Result<ExitCode, Error> {
+    let cancel = CancelToken::new();
+    let bar = (!quiet && !json && std::io::stderr().is_terminal()).then(render::ProgressBar::new);
+    let report = match &bar {
+        Some(b) => copy::copy(source, target, opts, b, &cancel),
+        None => copy::copy(source, target, opts, &copy::NoProgress, &cancel),
+    };
+    if let Some(b) = bar {
+        b.finish();
+    }
+    let report = report?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else {
+        println!("{}", render::copy_report(&report));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo() -> Result<ExitCode, Error> {
+    println!("== 1. The seed case (incus#2075): encrypted ZFS pool, target pre-created by LINSTOR ==\n");
+    let code = plan(examples::seed_case(), false, true)?;
+    println!("== 2. A verified block copy between two temporary files (thin target) ==\n");
+    let dir = std::env::temp_dir().join(format!("volclone-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, None, e))?;
+    let result = demo_copy(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    result?;
+    Ok(code)
+}
+
+fn demo_copy(dir: &std::path::Path) -> Result<(), Error> {
+    use std::os::unix::fs::FileExt;
+    let (src, tgt) = (dir.join("source.img"), dir.join("target.img"));
+    let mib = 1u64 << 20;
+    let f = std::fs::File::create(&src).map_err(|e| Error::io("create", &src, None, e))?;
+    f.set_len(64 * mib).map_err(|e| Error::io("size", &src, None, e))?;
+    // 16 scattered 1 MiB data extents, the rest holes, plus one explicit run of zeros.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut block = vec![0u8; mib as usize];
+    for i in 0..16u64 {
+        for b in block.iter_mut() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            *b = state as u8;
+        }
+        f.write_all_at(&block, i * 4 * mib).map_err(|e| Error::io("write", &src, Some(i * 4 * mib), e))?;
+    }
+    f.write_all_at(&vec![0u8; 2 * mib as usize], 2 * mib).map_err(|e| Error::io("write", &src, Some(2 * mib), e))?;
+    drop(f);
+    println!("source {} (64 MiB, 16 MiB of data), target {} (created thin)\n", src.display(), tgt.display());
+    println!("$ volclone copy --create --verify {} {}", src.display(), tgt.display());
+    run_copy(&src, &tgt, &CopyOptions::default().create_target(true).verify(true), false, true)?;
+    let alloc = |p: &std::path::Path| std::fs::metadata(p).map(|m| std::os::unix::fs::MetadataExt::blocks(&m) * 512 / mib).unwrap_or(0);
+    println!("\nallocated: source {} MiB, target {} MiB (thin stays thin)", alloc(&src), alloc(&tgt));
+    Ok(())
+}
