@@ -139,15 +139,24 @@ pub(super) fn open_target(path: &Path, opts: &CopyOptions, source_size: u64, not
     Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct })
 }
 
+/// The sysfs directory of a block device (`/sys/dev/block/MAJ:MIN`).
+fn sysfs_dir(file: &File) -> Option<PathBuf> {
+    let rdev = file.metadata().ok()?.rdev();
+    let dir = PathBuf::from(format!("/sys/dev/block/{}:{}", libc::major(rdev), libc::minor(rdev)));
+    dir.exists().then_some(dir)
+}
+
+/// A numeric queue attribute (a partition reads its disk's queue).
+fn queue_attr(dir: &Path, name: &str) -> Option<u64> {
+    [dir.join("queue").join(name), dir.join("../queue").join(name)]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
 /// Whether a block device is a ZFS zvol (`zd*`): discard frees its blocks and they read zeros.
-fn is_zvol(file: &File) -> bool {
-    let Ok(meta) = file.metadata() else { return false };
-    let rdev = meta.rdev();
-    let (maj, min) = (libc::major(rdev), libc::minor(rdev));
-    std::fs::read_link(format!("/sys/dev/block/{maj}:{min}"))
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().starts_with("zd")))
-        .unwrap_or(false)
+fn is_zvol(dir: &Path) -> bool {
+    std::fs::canonicalize(dir).ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().starts_with("zd"))).unwrap_or(false)
 }
 
 /// How zero runs are handled on this target.
@@ -156,8 +165,12 @@ pub(super) fn zero_method(target: &Endpoint, sparse: SparseMode) -> ZeroMethod {
         SparseMode::Never => ZeroMethod::Write,
         SparseMode::Always => ZeroMethod::Skip,
         SparseMode::Auto if !target.is_block => ZeroMethod::PunchHole,
-        SparseMode::Auto if is_zvol(&target.file) => ZeroMethod::Discard,
-        SparseMode::Auto => ZeroMethod::ZeroOut,
+        SparseMode::Auto => match sysfs_dir(&target.file) {
+            Some(dir) if is_zvol(&dir) => ZeroMethod::Discard,
+            // fallocate(PUNCH_HOLE) on a block device is a write-zeroes that may unmap.
+            Some(dir) if queue_attr(&dir, "write_zeroes_max_bytes").unwrap_or(0) > 0 => ZeroMethod::PunchHole,
+            _ => ZeroMethod::ZeroOut,
+        },
     }
 }
 
@@ -177,7 +190,7 @@ pub(super) fn make_zero(target: &Endpoint, method: ZeroMethod, off: u64, len: u6
     let rc = match method {
         ZeroMethod::Write | ZeroMethod::Skip => return Ok(()),
         ZeroMethod::PunchHole => {
-            if is_file_hole(&target.file, off, len) {
+            if !target.is_block && is_file_hole(&target.file, off, len) {
                 return Ok(());
             }
             // SAFETY: fallocate on a valid fd has no memory effects.

@@ -12,9 +12,10 @@ pub enum ZeroMethod {
     Write,
     /// Not written (`sparse=always`, or a hole already there).
     Skip,
-    /// `fallocate(PUNCH_HOLE)` on a file.
+    /// `fallocate(PUNCH_HOLE)`: a hole in a file; on a block device with write-zeroes
+    /// support, a write-zeroes that may unmap (a loop device punches its backing file).
     PunchHole,
-    /// `BLKZEROOUT` on a block device: the kernel guarantees zeros (unmapping where it can).
+    /// `BLKZEROOUT` on a block device without write-zeroes: the kernel writes the zeros.
     ZeroOut,
     /// `BLKDISCARD` on a device that reads zeros after discard (a ZFS zvol frees the blocks).
     Discard,

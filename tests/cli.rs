@@ -1,0 +1,130 @@
+//! The `volclone` binary end to end: plan (table, JSON, stdin, stock, compare), exit codes,
+//! error messages, copy, demo.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::*;
+
+const SEED: &str = include_str!("../core/requests/seed-incus-2075.json");
+
+fn volclone(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_volclone"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn plan_seed_case_as_table() {
+    let o = volclone(&["plan", "--example"], None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("chosen: ZFS_COPY"), "{out}");
+    assert!(out.contains("| zfs receive tmp-pool/incus/vm-clone_00000-volclone-tmp"), "{out}");
+    assert!(out.lines().filter(|l| l.trim_start().starts_with('$')).all(|l| !l.contains("receive -F")), "{out}");
+    assert!(out.contains("ZFS_CLONE       off: set options.use_zfs_clone"), "{out}");
+}
+
+#[test]
+fn plan_json_from_file_and_from_stdin_agree() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("req.json");
+    std::fs::write(&f, SEED).unwrap();
+    let a = volclone(&["plan", "--json", f.to_str().unwrap()], None);
+    let b = volclone(&["plan", "--json"], Some(SEED));
+    assert!(a.status.success() && b.status.success());
+    assert_eq!(a.stdout, b.stdout);
+    let v: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    assert_eq!(v["chosen"], "ZFS_COPY");
+    assert_eq!(v["candidates"][0]["steps"][1]["op"], "zfs_send_receive");
+    assert_eq!(v["candidates"][0]["steps"][1]["force"], false);
+    assert_eq!(v["candidates"].as_array().unwrap().last().unwrap()["linstor_name"], "DD");
+}
+
+#[test]
+fn stock_mode_and_compare_show_linstors_failing_receive() {
+    let o = volclone(&["plan", "--json", "--linstor-stock", "-"], Some(SEED));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["mode"], "linstor_stock");
+    assert!(v["candidates"][0]["steps"][1]["command"].as_str().unwrap().contains("zfs receive -F"));
+    let o = volclone(&["plan", "--compare", "--example"], None);
+    let out = text(&o.stdout);
+    let (stock, ours) = out.split_once("volclone's plan").unwrap();
+    assert!(stock.contains("LINSTOR 1.34 stock plan") && stock.contains("WARNING: fails"));
+    assert!(ours.lines().filter(|l| l.trim_start().starts_with('$')).all(|l| !l.contains("receive -F")));
+    assert!(ours.contains("chosen: ZFS_COPY"));
+}
+
+#[test]
+fn no_strategy_has_its_own_exit_code() {
+    let small = SEED.replacen("\"size_bytes\": 10737418240,\n    \"exists\": true,\n    \"zfs\": {\n      \"encryption\": \"aes-256-gcm\",\n      \"encryption_root\": \"tmp-pool/incus\",\n      \"key_status\": \"available\"\n    }", "\"size_bytes\": 4096,\n    \"exists\": true,\n    \"zfs\": {\n      \"encryption\": \"aes-256-gcm\",\n      \"encryption_root\": \"tmp-pool/incus\",\n      \"key_status\": \"available\"\n    }", 1);
+    assert_ne!(small, SEED, "the edit applied");
+    let o = volclone(&["plan"], Some(&small));
+    assert_eq!(o.status.code(), Some(3));
+    assert!(text(&o.stdout).contains("chosen: none"));
+}
+
+#[test]
+fn bad_requests_exit_1_with_a_named_error() {
+    for (input, needle) in [
+        ("{\"version\": 1,\n \"source\": [\n", "malformed JSON at line 3 column"),
+        (&*SEED.replacen("ZFS_THIN", "ZFZ", 1), "unknown variant `ZFZ`"),
+        (&*SEED.replacen("\"storage_pool\": \"incus\",", "", 1), "missing field `storage_pool`"),
+        (&*SEED.replacen("\"exists\": true,", "\"exist\": true,", 1), "unknown field `exist`"),
+    ] {
+        let o = volclone(&["plan"], Some(input));
+        assert_eq!(o.status.code(), Some(1), "{needle}");
+        let err = text(&o.stderr);
+        assert!(err.contains("invalid request") && err.contains(needle), "{err}");
+    }
+    let o = volclone(&["plan", "/nonexistent/req.json"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("/nonexistent/req.json"));
+}
+
+#[test]
+fn copy_prints_a_json_report_and_refuses_small_targets() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t, small) = (d.path().join("s"), d.path().join("t"), d.path().join("small"));
+    let size = make_image(&s, &[Piece::Data(MIB), Piece::Hole(3 * MIB)], 31);
+    make_sparse(&t, size);
+    make_sparse(&small, 4096);
+    let o = volclone(&["copy", "--json", "--verify", "--workers", "2", "--chunk-size", "256k", s.to_str().unwrap(), t.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["bytes_total"], size);
+    assert_eq!(v["bytes_written"], MIB);
+    assert_eq!(v["verify"]["matched"], true);
+    assert_eq!(v["chunk_size"], 256 * 1024);
+    assert_same_prefix(&s, &t, size);
+    let o = volclone(&["copy", s.to_str().unwrap(), small.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("grow the target"), "{}", text(&o.stderr));
+    let o = volclone(&["copy", "--sparse", "sometimes", s.to_str().unwrap(), t.to_str().unwrap()], None);
+    assert!(text(&o.stderr).contains("give auto, always or never"));
+    let o = volclone(&["copy", "--rate", "fast", s.to_str().unwrap(), t.to_str().unwrap()], None);
+    assert!(text(&o.stderr).contains("size \"fast\""));
+}
+
+#[test]
+fn demo_runs_without_zfs() {
+    let o = volclone(&["demo"], None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("LINSTOR 1.34 stock plan") && out.contains("volclone's plan"));
+    assert!(out.contains("verify: identical"), "{out}");
+}

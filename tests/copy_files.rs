@@ -1,0 +1,256 @@
+//! The block copier on regular files: identity, thinness, zero handling, refusals, verify,
+//! cancellation, rate limit, progress, I/O errors.
+
+mod common;
+
+use std::os::unix::fs::MetadataExt;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use common::*;
+use volclone_core::copy::{self, CancelToken, CopyOptions, NoProgress, ProgressUpdate, SparseMode, ZeroMethod};
+use volclone_core::{Error, ErrorKind};
+
+fn run(src: &std::path::Path, dst: &std::path::Path, opts: &CopyOptions) -> Result<copy::CopyReport, Error> {
+    copy::copy(src, dst, opts, &NoProgress, &CancelToken::new())
+}
+
+#[test]
+fn dense_copy_is_identical_and_flushed() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t) = (d.path().join("s"), d.path().join("t"));
+    let size = make_image(&s, &[Piece::Data(9 * MIB + 12345)], 1);
+    make_sparse(&t, size);
+    let r = run(&s, &t, &CopyOptions::default()).unwrap();
+    assert_same_prefix(&s, &t, size);
+    assert_eq!((r.bytes_total, r.bytes_read, r.bytes_written), (size, size, size));
+    assert!(r.fsynced);
+}
+
+#[test]
+fn holes_and_zeros_stay_thin_and_are_not_read() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t) = (d.path().join("s"), d.path().join("t"));
+    let layout = [Piece::Hole(8 * MIB), Piece::Data(MIB), Piece::Zeros(6 * MIB), Piece::Data(64 * 1024), Piece::Hole(3 * MIB)];
+    let size = make_image(&s, &layout, 2);
+    make_sparse(&t, size);
+    let r = run(&s, &t, &CopyOptions::default()).unwrap();
+    assert_same_prefix(&s, &t, size);
+    assert_eq!(r.zero_method, ZeroMethod::PunchHole);
+    assert!(r.bytes_hole >= 8 * MIB, "leading hole not read: {r:?}");
+    assert_eq!(r.bytes_written, MIB + 64 * 1024, "only data is written");
+    assert!(allocated(&t) <= MIB + 64 * 1024 + 8192, "target allocated {}", allocated(&t));
+}
+
+#[test]
+fn auto_punches_old_data_where_the_source_has_zeros() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t) = (d.path().join("s"), d.path().join("t"));
+    let size = make_image(&s, &[Piece::Data(MIB), Piece::Zeros(4 * MIB), Piece::Hole(2 * MIB), Piece::Data(4096)], 3);
+    make_image(&t, &[Piece::Data(size)], 99); // a target full of old data
+    run(&s, &t, &CopyOptions::default()).unwrap();
+    assert_same_prefix(&s, &t, size);
+    assert!(allocated(&t) < 2 * MIB, "zero runs punched: {}", allocated(&t));
+}
+
+#[test]
+fn never_writes_every_zero() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t) = (d.path().join("s"), d.path().join("t"));
+    let size = make_image(&s, &[Piece::Data(MIB), Piece::Hole(4 * MIB)], 4);
+    make_sparse(&t, size);
+    let r = run(&s, &t, &CopyOptions::default().sparse(SparseMode::Never)).unwrap();
+    assert_same_prefix(&s, &t, size);
+    assert_eq!(r.bytes_written, size);
+    assert!(allocated(&t) >= size, "thick: {}", allocated(&t));
+}
+
+#[test]
+fn always_trusts_the_target_and_verify_catches_a_lie() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t) = (d.path().join("s"), d.path().join("t"));
+    let size = make_image(&s, &[Piece::Data(MIB), Piece::Zeros(2 * MIB)], 5);
+    make_sparse(&t, size);
+    let r = run(&s, &t, &CopyOptions::default().sparse(SparseMode::Always).verify(true)).unwrap();
+    assert_eq!(r.verify.as_ref().map(|v| v.matched), Some(true));
+    assert_eq!(r.verify.as_ref().unwrap().source_digest, r.verify.as_ref().unwrap().target_digest);
+    // A target that does not read zeros: `always` leaves old data, and verify says where.
+    make_image(&t, &[Piece::Data(size)], 77);
+    let e = run(&s, &t, &CopyOptions::default().sparse(SparseMode::Always).verify(true)).unwrap_err();
+    match e {
+        Error::VerifyMismatch { offset, .. } => assert_eq!(offset, MIB),
+        other => panic!("expected a mismatch, got {other}"),
+    }
+}
+
+#[test]
+fn odd_sizes_and_many_chunk_and_worker_shapes() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("s");
+    let size = make_image(&s, &[Piece::Data(300_001), Piece::Hole(70_000), Piece::Data(4097)], 6);
+    for (workers, chunk) in [(1, 4096), (3, 8192), (8, 65536), (2, 1 << 20)] {
+        let t = d.path().join(format!("t{workers}"));
+        make_sparse(&t, size + 5000); // larger target: the tail beyond the source is left alone
+        let r = run(&s, &t, &CopyOptions::default().workers(workers).chunk_size(chunk).verify(true)).unwrap();
+        assert_same_prefix(&s, &t, size);
+        assert_eq!(std::fs::metadata(&t).unwrap().len(), size + 5000);
+        assert!(r.verify.unwrap().matched);
+    }
+}
+
+#[test]
+fn direct_io_copies_unaligned_tails() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t) = (d.path().join("s"), d.path().join("t"));
+    let size = make_image(&s, &[Piece::Data(3 * MIB + 513)], 7);
+    make_sparse(&t, size);
+    let r = run(&s, &t, &CopyOptions::default().direct(true)).unwrap();
+    assert_same_prefix(&s, &t, size);
+    assert!(r.direct || !r.notes.is_empty(), "either O_DIRECT or a note saying why not");
+}
+
+#[test]
+fn target_smaller_than_source_is_refused_untouched() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t) = (d.path().join("s"), d.path().join("t"));
+    make_image(&s, &[Piece::Data(2 * MIB)], 8);
+    make_image(&t, &[Piece::Data(MIB)], 9);
+    let before = read_prefix(&t, MIB);
+    let e = run(&s, &t, &CopyOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TargetTooSmall);
+    assert!(e.to_string().contains("grow the target to at least 2097152 bytes"), "{e}");
+    assert_eq!(read_prefix(&t, MIB), before);
+}
+
+#[test]
+fn same_file_is_refused_by_any_name() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("s");
+    make_image(&s, &[Piece::Data(MIB)], 10);
+    let before = read_prefix(&s, MIB);
+    std::fs::hard_link(&s, d.path().join("hard")).unwrap();
+    std::os::unix::fs::symlink(&s, d.path().join("sym")).unwrap();
+    for other in [s.clone(), d.path().join("hard"), d.path().join("sym")] {
+        let e = run(&s, &other, &CopyOptions::default()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::SameDevice, "{}", other.display());
+    }
+    assert_eq!(read_prefix(&s, MIB), before);
+}
+
+#[test]
+fn missing_target_needs_create_and_create_sizes_it() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t) = (d.path().join("s"), d.path().join("t"));
+    let size = make_image(&s, &[Piece::Data(MIB), Piece::Hole(MIB)], 11);
+    let e = run(&s, &t, &CopyOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("--create"), "{e}");
+    assert!(!t.exists());
+    run(&s, &t, &CopyOptions::default().create_target(true)).unwrap();
+    assert_eq!(std::fs::metadata(&t).unwrap().len(), size);
+    assert_same_prefix(&s, &t, size);
+}
+
+#[test]
+fn source_is_never_modified() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t) = (d.path().join("s"), d.path().join("t"));
+    let size = make_image(&s, &[Piece::Data(MIB), Piece::Zeros(MIB)], 12);
+    let (before, meta) = (read_prefix(&s, size), std::fs::metadata(&s).unwrap());
+    make_sparse(&t, size);
+    run(&s, &t, &CopyOptions::default().verify(true)).unwrap();
+    let after = std::fs::metadata(&s).unwrap();
+    assert_eq!(read_prefix(&s, size), before);
+    assert_eq!((after.mtime(), after.mtime_nsec(), after.blocks()), (meta.mtime(), meta.mtime_nsec(), meta.blocks()));
+}
+
+#[test]
+fn bad_options_and_paths_give_named_errors() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("s");
+    make_image(&s, &[Piece::Data(4096)], 13);
+    let t = d.path().join("t");
+    make_sparse(&t, 4096);
+    for (opts, needle) in [
+        (CopyOptions::default().workers(0), "workers = 0"),
+        (CopyOptions::default().chunk_size(1000), "chunk size = 1000"),
+        (CopyOptions::default().rate_limit(Some(0)), "rate limit = 0"),
+    ] {
+        let e = run(&s, &t, &opts).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert!(e.to_string().contains(needle), "{e}");
+    }
+    let e = run(&d.path().join("nope"), &t, &CopyOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("open source") && e.to_string().contains("nope"), "{e}");
+    let e = run(d.path(), &t, &CopyOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("neither a regular file nor a block device"), "{e}");
+}
+
+#[test]
+fn cancel_from_another_thread_stops_promptly() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t) = (d.path().join("s"), d.path().join("t"));
+    let size = make_image(&s, &[Piece::Data(32 * MIB)], 14);
+    make_sparse(&t, size);
+    let cancel = CancelToken::new();
+    let c2 = cancel.clone();
+    let started = Instant::now();
+    let killer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        c2.cancel();
+    });
+    // 8 MiB/s: the whole copy would take about 4 s.
+    let opts = CopyOptions::default().rate_limit(Some(8 * MIB)).chunk_size(256 * 1024);
+    let e = copy::copy(&s, &t, &opts, &NoProgress, &cancel).unwrap_err();
+    killer.join().unwrap();
+    match e {
+        Error::Cancelled { done, total } => assert!(done < total, "{done} of {total}"),
+        other => panic!("expected cancelled, got {other}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(3), "stopped after {:?}", started.elapsed());
+}
+
+#[test]
+fn progress_is_monotonic_and_ends_at_total() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t) = (d.path().join("s"), d.path().join("t"));
+    let size = make_image(&s, &[Piece::Data(16 * MIB)], 15);
+    make_sparse(&t, size);
+    let seen = Mutex::new(Vec::<ProgressUpdate>::new());
+    let sink = |u: &ProgressUpdate| seen.lock().unwrap().push(*u);
+    let opts = CopyOptions::default().rate_limit(Some(32 * MIB)).verify(true);
+    copy::copy(&s, &t, &opts, &sink, &CancelToken::new()).unwrap();
+    let seen = seen.into_inner().unwrap();
+    let copy: Vec<_> = seen.iter().filter(|u| u.phase == "copy").collect();
+    assert!(copy.len() >= 2, "several updates during a 0.5 s copy: {copy:?}");
+    assert!(copy.windows(2).all(|w| w[0].bytes_done <= w[1].bytes_done));
+    assert_eq!(copy.last().unwrap().bytes_done, size);
+    assert!(copy.iter().all(|u| u.bytes_total == size));
+    assert_eq!(seen.last().unwrap().phase, "verify");
+    assert_eq!(seen.last().unwrap().bytes_done, size);
+}
+
+#[test]
+fn rate_limit_holds_the_copy_back() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t) = (d.path().join("s"), d.path().join("t"));
+    let size = make_image(&s, &[Piece::Data(8 * MIB)], 16);
+    make_sparse(&t, size);
+    let started = Instant::now();
+    run(&s, &t, &CopyOptions::default().rate_limit(Some(16 * MIB))).unwrap();
+    // 8 MiB at 16 MiB/s with a 4 MiB burst cannot finish in less than 0.25 s.
+    assert!(started.elapsed() >= Duration::from_millis(240), "{:?}", started.elapsed());
+}
+
+#[test]
+fn write_error_reports_offset_and_errno() {
+    let Some(fs) = SmallFs::mount("2m", "write_error_reports_offset_and_errno") else { return };
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("s");
+    let size = make_image(&s, &[Piece::Data(8 * MIB)], 17);
+    let t = fs.dir.join("t");
+    make_sparse(&t, size);
+    let e = run(&s, &t, &CopyOptions::default().workers(1)).unwrap_err();
+    let msg = e.to_string();
+    assert_eq!(e.kind(), ErrorKind::Io);
+    assert!(msg.contains("write target") && msg.contains("at byte offset") && msg.contains("No space left on device"), "{msg}");
+}
