@@ -1,0 +1,258 @@
+//! The block copy: options struct, progress callback, report struct.
+
+use std::ffi::{c_char, c_void};
+use std::path::Path;
+
+use volclone_core::copy::{self, CancelToken, CopyOptions, CopyReport, Progress, ProgressUpdate, SparseMode, ZeroMethod};
+
+use crate::cancel::{token, volclone_cancel};
+use crate::error::{fail, map_error, volclone_status};
+use crate::ptr::c_str;
+
+/// Zero handling (see `volclone copy --sparse`).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum volclone_sparse_mode {
+    /// Skip, punch or zero-out zero runs where the target surely reads zeros.
+    Auto = 0,
+    /// Skip zero runs: the caller guarantees the target reads zeros.
+    Always = 1,
+    /// Write every zero (thick targets, LUKS).
+    Never = 2,
+}
+
+/// How zero runs were handled on the target.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum volclone_zero_method {
+    /// Written as data.
+    Write = 0,
+    /// Not written.
+    Skip = 1,
+    /// fallocate(PUNCH_HOLE).
+    PunchHole = 2,
+    /// BLKZEROOUT.
+    ZeroOut = 3,
+    /// BLKDISCARD (zvols).
+    Discard = 4,
+}
+
+/// Copy options. Fill with `volclone_copy_options_init` first, then change fields: new fields
+/// are only ever appended, and `struct_size` tells the library which ones the caller knows.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct volclone_copy_options {
+    /// `sizeof(volclone_copy_options)` as compiled by the caller (set by init).
+    pub struct_size: u32,
+    /// Parallel workers (1..64).
+    pub workers: u32,
+    /// Chunk size in bytes: a multiple of 4096 from 4 KiB to 64 MiB.
+    pub chunk_size: u64,
+    /// Zero handling: a `volclone_sparse_mode` value (a plain integer, so a bad value is an
+    /// error rather than undefined behaviour).
+    pub sparse: u32,
+    /// O_DIRECT (falls back to buffered I/O where refused).
+    pub direct: bool,
+    /// fdatasync the target at the end.
+    pub fsync: bool,
+    /// Re-read and compare both sides afterwards.
+    pub verify: bool,
+    /// Create a missing target file sized like the source.
+    pub create_target: bool,
+    /// Read rate limit in bytes per second; 0 = unlimited.
+    pub rate_limit: u64,
+}
+
+/// Progress numbers passed to a progress callback.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct volclone_progress {
+    /// 0 while copying, 1 while verifying.
+    pub phase: u32,
+    /// Bytes done in this phase.
+    pub bytes_done: u64,
+    /// Bytes in all.
+    pub bytes_total: u64,
+    /// Average rate of this phase, bytes per second.
+    pub bytes_per_sec: f64,
+}
+
+/// Progress callback: called from one reporter thread (not the caller's) a few times a second
+/// and at the end of each phase, with the `user` pointer given to `volclone_copy`. The
+/// `progress` pointer is valid only during the call. It must not call `volclone_copy` itself.
+pub type volclone_progress_cb = Option<unsafe extern "C" fn(user: *mut c_void, progress: *const volclone_progress)>;
+
+/// What a copy did.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct volclone_copy_report {
+    /// Bytes of the source.
+    pub bytes_total: u64,
+    /// Bytes read from the source.
+    pub bytes_read: u64,
+    /// Bytes written as data.
+    pub bytes_written: u64,
+    /// Bytes of zeros not written as data.
+    pub bytes_zero: u64,
+    /// Bytes of source holes not read.
+    pub bytes_hole: u64,
+    /// Wall time of the copy, seconds.
+    pub seconds: f64,
+    /// Throughput, MiB/s.
+    pub mib_per_sec: f64,
+    /// How zero runs were handled.
+    pub zero_method: volclone_zero_method,
+    /// O_DIRECT was used.
+    pub direct: bool,
+    /// The target was flushed.
+    pub fsynced: bool,
+    /// Verification ran (and matched: a mismatch is `VOLCLONE_STATUS_VERIFY_MISMATCH`).
+    pub verified: bool,
+}
+
+impl From<&CopyOptions> for volclone_copy_options {
+    fn from(o: &CopyOptions) -> Self {
+        volclone_copy_options {
+            struct_size: size_of::<volclone_copy_options>() as u32,
+            workers: o.workers as u32,
+            chunk_size: o.chunk_size as u64,
+            sparse: match o.sparse {
+                SparseMode::Auto => volclone_sparse_mode::Auto,
+                SparseMode::Always => volclone_sparse_mode::Always,
+                SparseMode::Never => volclone_sparse_mode::Never,
+            } as u32,
+            direct: o.direct,
+            fsync: o.fsync,
+            verify: o.verify,
+            create_target: o.create_target,
+            rate_limit: o.rate_limit.unwrap_or(0),
+        }
+    }
+}
+
+fn to_core(o: &volclone_copy_options) -> Result<CopyOptions, volclone_status> {
+    if (o.struct_size as usize) < size_of::<volclone_copy_options>() {
+        return Err(fail(
+            volclone_status::InvalidArgument,
+            &format!("options.struct_size is {}: fill the options with volclone_copy_options_init", o.struct_size),
+        ));
+    }
+    let sparse = match o.sparse {
+        0 => SparseMode::Auto,
+        1 => SparseMode::Always,
+        2 => SparseMode::Never,
+        other => return Err(fail(volclone_status::InvalidArgument, &format!("options.sparse is {other}: give AUTO, ALWAYS or NEVER"))),
+    };
+    Ok(CopyOptions::default()
+        .workers(o.workers as usize)
+        .chunk_size(usize::try_from(o.chunk_size).unwrap_or(usize::MAX))
+        .sparse(sparse)
+        .direct(o.direct)
+        .fsync(o.fsync)
+        .verify(o.verify)
+        .create_target(o.create_target)
+        .rate_limit((o.rate_limit != 0).then_some(o.rate_limit)))
+}
+
+fn to_report(r: &CopyReport) -> volclone_copy_report {
+    volclone_copy_report {
+        bytes_total: r.bytes_total,
+        bytes_read: r.bytes_read,
+        bytes_written: r.bytes_written,
+        bytes_zero: r.bytes_zero,
+        bytes_hole: r.bytes_hole,
+        seconds: r.seconds,
+        mib_per_sec: r.mib_per_sec,
+        zero_method: match r.zero_method {
+            ZeroMethod::Write => volclone_zero_method::Write,
+            ZeroMethod::Skip => volclone_zero_method::Skip,
+            ZeroMethod::PunchHole => volclone_zero_method::PunchHole,
+            ZeroMethod::ZeroOut => volclone_zero_method::ZeroOut,
+            ZeroMethod::Discard => volclone_zero_method::Discard,
+        },
+        direct: r.direct,
+        fsynced: r.fsynced,
+        verified: r.verify.as_ref().is_some_and(|v| v.matched),
+    }
+}
+
+/// Fills `*options` with the defaults (and `struct_size`).
+#[unsafe(no_mangle)]
+pub extern "C" fn volclone_copy_options_init(options: *mut volclone_copy_options) -> volclone_status {
+    ffi_boundary! {
+        try_ffi!(crate::ptr::non_null(options, "options"));
+        // SAFETY: checked non-NULL; the caller provides a writable struct.
+        unsafe { *options = (&CopyOptions::default()).into() };
+        volclone_status::Ok
+    }
+}
+
+struct CProgress {
+    cb: unsafe extern "C" fn(*mut c_void, *const volclone_progress),
+    user: *mut c_void,
+}
+
+// The caller promises the callback and its user pointer may be used from the reporter thread.
+unsafe impl Sync for CProgress {}
+
+impl Progress for CProgress {
+    fn update(&self, u: &ProgressUpdate) {
+        let p = volclone_progress {
+            phase: u32::from(u.phase == "verify"),
+            bytes_done: u.bytes_done,
+            bytes_total: u.bytes_total,
+            bytes_per_sec: u.bytes_per_sec,
+        };
+        // SAFETY: the callback and user pointer were supplied by the caller for this purpose.
+        unsafe { (self.cb)(self.user, &p) }
+    }
+}
+
+/// Copies the block device or file `source` onto `target` (at least as large; see the README).
+///
+/// - `options`: NULL for the defaults, else filled by `volclone_copy_options_init` first.
+/// - `progress`/`user`: optional callback (NULL for none), see `volclone_progress_cb`.
+/// - `cancel`: optional handle (NULL for none); trigger it from another thread to stop.
+/// - `report_out`: optional (NULL for none); written only on success.
+///
+/// Errors: `NULL_POINTER`/`INVALID_UTF8` for bad paths, `INVALID_ARGUMENT` for bad options,
+/// `TARGET_TOO_SMALL`, `SAME_DEVICE`, `BUSY` (block device claimed), `IO` (message names the
+/// operation, path and offset), `CANCELLED`, `VERIFY_MISMATCH`. The source is never written.
+/// Thread-safety: independent copies may run on any number of threads at once.
+#[unsafe(no_mangle)]
+pub extern "C" fn volclone_copy(
+    source: *const c_char,
+    target: *const c_char,
+    options: *const volclone_copy_options,
+    progress: volclone_progress_cb,
+    user: *mut c_void,
+    cancel: *const volclone_cancel,
+    report_out: *mut volclone_copy_report,
+) -> volclone_status {
+    ffi_boundary! {
+        let src = try_ffi!(c_str(source, "source"));
+        let tgt = try_ffi!(c_str(target, "target"));
+        let opts = if options.is_null() {
+            CopyOptions::default()
+        } else {
+            // SAFETY: non-NULL, points to a struct the caller initialised.
+            try_ffi!(to_core(unsafe { &*options }))
+        };
+        let own_token = CancelToken::new();
+        let cancel = token(cancel).unwrap_or(&own_token);
+        let result = match progress {
+            Some(cb) => copy::copy(Path::new(src), Path::new(tgt), &opts, &CProgress { cb, user }, cancel),
+            None => copy::copy(Path::new(src), Path::new(tgt), &opts, &copy::NoProgress, cancel),
+        };
+        match result {
+            Ok(r) => {
+                if !report_out.is_null() {
+                    // SAFETY: non-NULL, writable per the contract.
+                    unsafe { *report_out = to_report(&r) };
+                }
+                volclone_status::Ok
+            }
+            Err(e) => map_error(&e),
+        }
+    }
+}

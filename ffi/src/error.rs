@@ -1,0 +1,109 @@
+//! The status enum and the per-thread last error message.
+
+use std::cell::RefCell;
+use std::ffi::{CString, c_char};
+
+use volclone_core::{Error, ErrorKind};
+
+/// What a call did. The numbers are stable and never reused.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum volclone_status {
+    /// Success.
+    Ok = 0,
+    /// An argument is out of range or malformed (see the last error message).
+    InvalidArgument = 1,
+    /// The JSON request is malformed or inconsistent.
+    InvalidRequest = 2,
+    /// The planner found no usable strategy (the plan says why).
+    NoStrategy = 3,
+    /// An I/O call failed.
+    Io = 4,
+    /// The target is smaller than the source.
+    TargetTooSmall = 5,
+    /// Source and target are the same file or device.
+    SameDevice = 6,
+    /// The target is in use.
+    Busy = 7,
+    /// Cancelled through a cancel handle.
+    Cancelled = 8,
+    /// Verification found a difference.
+    VerifyMismatch = 9,
+    /// An external command failed.
+    CommandFailed = 10,
+    /// A required pointer was NULL.
+    NullPointer = 11,
+    /// A string was not valid UTF-8.
+    InvalidUtf8 = 12,
+    /// A bug: the library panicked; the call had no effect beyond what the message says.
+    Panic = 13,
+}
+
+impl From<ErrorKind> for volclone_status {
+    fn from(k: ErrorKind) -> Self {
+        match k {
+            ErrorKind::InvalidRequest => volclone_status::InvalidRequest,
+            ErrorKind::InvalidArgument => volclone_status::InvalidArgument,
+            ErrorKind::NoStrategy => volclone_status::NoStrategy,
+            ErrorKind::Io => volclone_status::Io,
+            ErrorKind::TargetTooSmall => volclone_status::TargetTooSmall,
+            ErrorKind::SameDevice => volclone_status::SameDevice,
+            ErrorKind::Busy => volclone_status::Busy,
+            ErrorKind::Cancelled => volclone_status::Cancelled,
+            ErrorKind::VerifyMismatch => volclone_status::VerifyMismatch,
+            ErrorKind::CommandFailed => volclone_status::CommandFailed,
+        }
+    }
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+/// Stores `msg` as this thread's last error and returns `status`.
+pub(crate) fn fail(status: volclone_status, msg: &str) -> volclone_status {
+    let c = CString::new(msg.replace('\0', " ")).unwrap_or_default();
+    LAST_ERROR.with(|e| *e.borrow_mut() = c);
+    status
+}
+
+/// Maps a core error to its status, keeping the message.
+pub(crate) fn map_error(e: &Error) -> volclone_status {
+    fail(e.kind().into(), &e.to_string())
+}
+
+/// Clears the last error at the start of a call.
+pub(crate) fn clear() {
+    LAST_ERROR.with(|e| *e.borrow_mut() = CString::default());
+}
+
+/// The message of the last failed call on this thread ("" if the last call succeeded).
+///
+/// The pointer stays valid until the next volclone call on the same thread; do not free it.
+/// Thread-safe: each thread has its own message.
+#[unsafe(no_mangle)]
+pub extern "C" fn volclone_last_error() -> *const c_char {
+    LAST_ERROR.with(|e| e.borrow().as_ptr())
+}
+
+/// A static, human-readable name of a status ("ok", "busy", ...). Never NULL; do not free.
+#[unsafe(no_mangle)]
+pub extern "C" fn volclone_status_name(status: volclone_status) -> *const c_char {
+    let s: &'static [u8] = match status {
+        volclone_status::Ok => b"ok\0",
+        volclone_status::InvalidArgument => b"invalid argument\0",
+        volclone_status::InvalidRequest => b"invalid request\0",
+        volclone_status::NoStrategy => b"no strategy\0",
+        volclone_status::Io => b"I/O error\0",
+        volclone_status::TargetTooSmall => b"target too small\0",
+        volclone_status::SameDevice => b"same device\0",
+        volclone_status::Busy => b"busy\0",
+        volclone_status::Cancelled => b"cancelled\0",
+        volclone_status::VerifyMismatch => b"verify mismatch\0",
+        volclone_status::CommandFailed => b"command failed\0",
+        volclone_status::NullPointer => b"null pointer\0",
+        volclone_status::InvalidUtf8 => b"invalid UTF-8\0",
+        volclone_status::Panic => b"panic (a bug in volclone)\0",
+    };
+    s.as_ptr().cast()
+}

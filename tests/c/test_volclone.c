@@ -1,0 +1,226 @@
+/* C tests of libvolclone: every exported function, the error paths, threads.
+ * Usage: test_volclone SEED_REQUEST.json SCRATCH_DIR. Prints "N passed, M failed". */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <volclone.h>
+
+static int passed, failed;
+#define CHECK(cond)                                                                   \
+    do {                                                                              \
+        if (cond) passed++;                                                           \
+        else { failed++; fprintf(stderr, "FAIL %s:%d: %s (last error: %s)\n",         \
+                                 __FILE__, __LINE__, #cond, volclone_last_error()); } \
+    } while (0)
+
+static char *seed;
+static char scratch[4096];
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = calloc((size_t)n + 1, 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
+    fclose(f);
+    return buf;
+}
+
+static void path_of(char *out, size_t len, const char *name) { snprintf(out, len, "%s/%s", scratch, name); }
+
+static void make_file(const char *path, size_t size, int fill) {
+    int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+    char buf[65536];
+    for (size_t off = 0; off < size; off += sizeof buf) {
+        size_t n = size - off < sizeof buf ? size - off : sizeof buf;
+        for (size_t i = 0; i < n; i++) buf[i] = fill ? (char)((off + i) * 131 % 251 + 1) : 0;
+        if (write(fd, buf, n) != (ssize_t)n) abort();
+    }
+    close(fd);
+}
+
+static int same_content(const char *a, const char *b, size_t size) {
+    char *x = malloc(size), *y = malloc(size);
+    int fa = open(a, O_RDONLY), fb = open(b, O_RDONLY);
+    int ok = read(fa, x, size) == (ssize_t)size && read(fb, y, size) == (ssize_t)size && memcmp(x, y, size) == 0;
+    close(fa); close(fb); free(x); free(y);
+    return ok;
+}
+
+static void test_version_and_names(void) {
+    char want[32];
+    snprintf(want, sizeof want, "%d.%d.%d", VOLCLONE_VERSION_MAJOR, VOLCLONE_VERSION_MINOR, VOLCLONE_VERSION_PATCH);
+    CHECK(strcmp(volclone_version(), want) == 0);
+    CHECK(strcmp(volclone_status_name(VOLCLONE_STATUS_OK), "ok") == 0);
+    CHECK(strcmp(volclone_status_name(VOLCLONE_STATUS_BUSY), "busy") == 0);
+    for (int s = VOLCLONE_STATUS_OK; s <= VOLCLONE_STATUS_PANIC; s++) CHECK(volclone_status_name((volclone_status)s)[0] != '\0');
+}
+
+static void test_plan(void) {
+    char *plan = NULL;
+    CHECK(volclone_plan_json(seed, &plan) == VOLCLONE_STATUS_OK);
+    CHECK(plan && strstr(plan, "\"chosen\": \"ZFS_COPY\""));
+    CHECK(plan && !strstr(plan, "\"force\": true"));
+    CHECK(strcmp(volclone_last_error(), "") == 0);
+    volclone_string_free(plan);
+
+    /* A target of 4096 bytes: no strategy, but the plan still says why. */
+    char *small = strdup(seed);
+    char *t = strstr(small, "\"target\"");
+    char *sz = t ? strstr(t, "10737418240") : NULL;
+    CHECK(sz != NULL);
+    if (sz) memcpy(sz, "          4", 11); /* spaces, then 4 */
+    plan = NULL;
+    CHECK(volclone_plan_json(small, &plan) == VOLCLONE_STATUS_NO_STRATEGY);
+    CHECK(plan && strstr(plan, "\"chosen\": null"));
+    CHECK(strstr(volclone_last_error(), "no clone strategy") != NULL);
+    volclone_string_free(plan);
+    free(small);
+
+    char *untouched = (char *)0x1;
+    CHECK(volclone_plan_json(NULL, &plan) == VOLCLONE_STATUS_NULL_POINTER);
+    CHECK(strstr(volclone_last_error(), "request_json is NULL") != NULL);
+    CHECK(volclone_plan_json(seed, NULL) == VOLCLONE_STATUS_NULL_POINTER);
+    CHECK(volclone_plan_json("{\"version\": 1,\n  \"source\": [", &untouched) == VOLCLONE_STATUS_INVALID_REQUEST);
+    CHECK(strstr(volclone_last_error(), "line 2 column") != NULL);
+    CHECK(untouched == (char *)0x1); /* outputs are written only on success */
+    CHECK(volclone_plan_json("{\"version\": \"\xff\xfe\"}", &untouched) == VOLCLONE_STATUS_INVALID_UTF8);
+    CHECK(volclone_plan_json("{\"version\": 1}", &untouched) == VOLCLONE_STATUS_INVALID_REQUEST);
+    CHECK(strstr(volclone_last_error(), "missing field `source`") != NULL);
+    volclone_string_free(NULL);
+}
+
+static unsigned long long last_done;
+static void on_progress(void *user, const volclone_progress *p) {
+    (*(int *)user)++;
+    if (p->phase == 0) last_done = p->bytes_done;
+}
+
+static void test_copy(void) {
+    char src[4200], dst[4200], small[4200];
+    path_of(src, sizeof src, "src.img");
+    path_of(dst, sizeof dst, "dst.img");
+    path_of(small, sizeof small, "small.img");
+    make_file(src, 3 * 1048576 + 4097, 1);
+    make_file(dst, 3 * 1048576 + 4097, 0);
+    make_file(small, 4096, 0);
+
+    volclone_copy_options o;
+    CHECK(volclone_copy_options_init(NULL) == VOLCLONE_STATUS_NULL_POINTER);
+    CHECK(volclone_copy_options_init(&o) == VOLCLONE_STATUS_OK);
+    CHECK(o.struct_size == sizeof o && o.workers == 4 && o.chunk_size == 1048576 && o.fsync && !o.verify);
+    o.verify = true;
+    o.workers = 3;
+    volclone_copy_report r;
+    memset(&r, 0, sizeof r);
+    int calls = 0;
+    CHECK(volclone_copy(src, dst, &o, on_progress, &calls, NULL, &r) == VOLCLONE_STATUS_OK);
+    CHECK(r.bytes_total == 3 * 1048576 + 4097 && r.verified && r.fsynced);
+    CHECK(calls >= 2 && last_done == r.bytes_total);
+    CHECK(same_content(src, dst, r.bytes_total));
+    CHECK(volclone_copy(src, dst, NULL, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_OK);
+
+    memset(&r, 0xab, sizeof r);
+    volclone_copy_report before = r;
+    CHECK(volclone_copy(src, small, NULL, NULL, NULL, NULL, &r) == VOLCLONE_STATUS_TARGET_TOO_SMALL);
+    CHECK(strstr(volclone_last_error(), "grow the target") != NULL);
+    CHECK(memcmp(&r, &before, sizeof r) == 0);
+    CHECK(volclone_copy(src, src, NULL, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_SAME_DEVICE);
+    CHECK(volclone_copy("/nonexistent/src", dst, NULL, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_IO);
+    CHECK(strstr(volclone_last_error(), "/nonexistent/src") != NULL);
+    CHECK(volclone_copy(NULL, dst, NULL, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_NULL_POINTER);
+    CHECK(volclone_copy(src, NULL, NULL, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_NULL_POINTER);
+    CHECK(volclone_copy("\xff", dst, NULL, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_INVALID_UTF8);
+
+    volclone_copy_options bad;
+    volclone_copy_options_init(&bad);
+    bad.workers = 0;
+    CHECK(volclone_copy(src, dst, &bad, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_INVALID_ARGUMENT);
+    CHECK(strstr(volclone_last_error(), "workers = 0") != NULL);
+    volclone_copy_options_init(&bad);
+    bad.sparse = 7;
+    CHECK(volclone_copy(src, dst, &bad, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_INVALID_ARGUMENT);
+    volclone_copy_options_init(&bad);
+    bad.struct_size = 8;
+    CHECK(volclone_copy(src, dst, &bad, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_INVALID_ARGUMENT);
+    CHECK(strstr(volclone_last_error(), "volclone_copy_options_init") != NULL);
+    volclone_copy_options_init(&bad);
+    bad.chunk_size = 1000;
+    CHECK(volclone_copy(src, dst, &bad, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_INVALID_ARGUMENT);
+}
+
+struct cancel_arg { volclone_cancel *cancel; };
+static void *cancel_later(void *p) {
+    usleep(200 * 1000);
+    volclone_cancel_trigger(((struct cancel_arg *)p)->cancel);
+    return NULL;
+}
+
+static void test_cancel(void) {
+    char src[4200], dst[4200];
+    path_of(src, sizeof src, "big.img");
+    path_of(dst, sizeof dst, "big-dst.img");
+    make_file(src, 16 * 1048576, 1);
+    make_file(dst, 16 * 1048576, 0);
+    volclone_cancel *c = NULL;
+    CHECK(volclone_cancel_new(NULL) == VOLCLONE_STATUS_NULL_POINTER);
+    CHECK(volclone_cancel_new(&c) == VOLCLONE_STATUS_OK && c != NULL);
+    CHECK(volclone_cancel_trigger(NULL) == VOLCLONE_STATUS_NULL_POINTER);
+    volclone_copy_options o;
+    volclone_copy_options_init(&o);
+    o.rate_limit = 4 * 1048576; /* about 4 s uncancelled */
+    o.chunk_size = 262144;
+    struct cancel_arg a = {c};
+    pthread_t th;
+    pthread_create(&th, NULL, cancel_later, &a);
+    volclone_status st = volclone_copy(src, dst, &o, NULL, NULL, c, NULL);
+    pthread_join(th, NULL);
+    CHECK(st == VOLCLONE_STATUS_CANCELLED);
+    CHECK(strstr(volclone_last_error(), "cancelled after") != NULL);
+    volclone_cancel_free(c);
+    volclone_cancel_free(NULL);
+}
+
+static void *plan_many(void *arg) {
+    int *ok = arg;
+    for (int i = 0; i < 50; i++) {
+        char *plan = NULL;
+        if (volclone_plan_json(seed, &plan) == VOLCLONE_STATUS_OK && plan && strstr(plan, "ZFS_COPY")) (*ok)++;
+        volclone_string_free(plan);
+        char *none = NULL;
+        if (volclone_plan_json("not json", &none) == VOLCLONE_STATUS_INVALID_REQUEST &&
+            strstr(volclone_last_error(), "malformed JSON"))
+            (*ok)++;
+    }
+    return NULL;
+}
+
+static void test_threads(void) {
+    pthread_t th[4];
+    int ok[4] = {0};
+    for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, plan_many, &ok[i]);
+    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 4; i++) CHECK(ok[i] == 100);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) { fprintf(stderr, "usage: test_volclone SEED.json SCRATCH_DIR\n"); return 2; }
+    seed = slurp(argv[1]);
+    if (!seed) { perror(argv[1]); return 2; }
+    snprintf(scratch, sizeof scratch, "%s", argv[2]);
+    test_version_and_names();
+    test_plan();
+    test_copy();
+    test_cancel();
+    test_threads();
+    free(seed);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
