@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test.sh: every test of the project. Installs what the tests need first (apt-get), then runs
-# the Rust tests, the C ABI tests. Exits non-zero on the first failing part.
+# the Rust tests, the C ABI tests, the Java (JNI) tests. Exits non-zero on the first failing part.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -9,4 +9,6 @@ echo "== cargo test --workspace"
 cargo test --workspace 2>&1
 echo "== C ABI"
 scripts/c-tests.sh
+echo "== Java bindings"
+scripts/java-tests.sh
 echo "== all parts passed"

@@ -18,6 +18,7 @@ mod error;
 mod plan;
 mod string;
 mod version;
+mod java;
 
 pub use cancel::*;
 pub use copy::*;

@@ -115,10 +115,8 @@ pub(super) fn refuse_same(source: &Path, target: &Path) -> Result<()> {
 pub(super) fn open_target(path: &Path, opts: &CopyOptions, source_size: u64, notes: &mut Vec<String>) -> Result<Endpoint> {
     if !path.exists() {
         if !opts.create_target {
-            return Err(Error::InvalidArgument(format!(
-                "target {} does not exist: create it with at least {source_size} bytes, or ask to create it (--create)",
-                path.display()
-            )));
+            let why = format!("does not exist: create it with at least {source_size} bytes, or ask to create it (--create)");
+            return Err(Error::io("open target", path, None, std::io::Error::new(std::io::ErrorKind::NotFound, why)));
         }
         let f = OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| Error::io("create target", path, None, e))?;
         f.set_len(source_size).map_err(|e| Error::io("size target", path, None, e))?;

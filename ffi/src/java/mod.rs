@@ -1,0 +1,10 @@
+//! JNI natives of `io.volclone.Native` (java-bindings/): the same core calls as the C ABI.
+//!
+//! Every body runs in [`error::run`]: `Err` becomes a Java exception (domain errors a checked
+//! `io.volclone.VolcloneException` with the C status code), a panic a `RuntimeException`, and the
+//! native returns a default value. Nothing unwinds into the JVM.
+
+mod cancel;
+mod copy;
+mod error;
+mod plan;

@@ -1,0 +1,33 @@
+//! `Native.version()`, `Native.planJson(String)` and the bridge test `Native.testPanic()`.
+
+use jni::EnvUnowned;
+use jni::objects::{JClass, JObject, JString};
+
+use super::error::{new_string, run, string_arg};
+
+/// `static native String version()`.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_volclone_Native_version<'l>(mut env: EnvUnowned<'l>, _class: JClass<'l>) -> JObject<'l> {
+    run(&mut env, |env| new_string(env, volclone_core::VERSION))
+}
+
+/// `static native String planJson(String request) throws VolcloneException`: the plan as JSON,
+/// also when no strategy can be used (its `chosen` is null).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_volclone_Native_planJson<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    request: JString<'l>,
+) -> JObject<'l> {
+    run(&mut env, |env| {
+        let text = string_arg(env, &request, "request")?;
+        let plan = volclone_core::planner::plan_json(&text)?;
+        new_string(env, &plan.to_json())
+    })
+}
+
+/// `static native void testPanic()`: panics, so tests can see the boundary turn it into an exception.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_volclone_Native_testPanic<'l>(mut env: EnvUnowned<'l>, _class: JClass<'l>) {
+    run(&mut env, |_env| -> super::error::JResult<()> { panic!("test panic from Native.testPanic") })
+}

@@ -1,0 +1,31 @@
+package io.volclone;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/** The parallel block copy (LINSTOR's {@code dd} replacement). Thread-safe; copies may run at once. */
+public final class BlockCopier {
+    private BlockCopier() {}
+
+    /**
+     * Copies {@code source} onto {@code target} (a block device or file at least as large).
+     *
+     * @param options null for {@link CopyOptions#defaults()}
+     * @param listener null for none
+     * @param cancel null for none
+     * @throws VolcloneException IO, TARGET_TOO_SMALL, SAME_DEVICE, BUSY, CANCELLED, VERIFY_MISMATCH
+     * @throws IllegalArgumentException for options out of range
+     */
+    public static CopyReport copy(Path source, Path target, CopyOptions options, ProgressListener listener,
+                                  CancelHandle cancel) throws VolcloneException {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(target, "target");
+        CopyOptions opts = options == null ? CopyOptions.defaults() : options;
+        long handle = cancel == null ? 0 : cancel.live();
+        try {
+            return CopyReport.fromJson(Native.copy(source.toString(), target.toString(), opts.toJson(), listener, handle));
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(cancel);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.volclone;
+
+import java.util.Objects;
+
+/** Options of a block copy. Immutable; {@link #defaults()} or {@link #builder()}. */
+public final class CopyOptions {
+    private final int workers;
+    private final long chunkSize;
+    private final SparseMode sparse;
+    private final boolean direct;
+    private final boolean fsync;
+    private final boolean verify;
+    private final boolean createTarget;
+    private final long rateLimit;
+
+    private CopyOptions(Builder b) {
+        workers = b.workers;
+        chunkSize = b.chunkSize;
+        sparse = Objects.requireNonNull(b.sparse, "sparse");
+        direct = b.direct;
+        fsync = b.fsync;
+        verify = b.verify;
+        createTarget = b.createTarget;
+        rateLimit = b.rateLimit;
+    }
+
+    /** 4 workers, 1 MiB chunks, sparse AUTO, buffered I/O, fdatasync, no verify. */
+    public static CopyOptions defaults() {
+        return builder().build();
+    }
+
+    /** A new builder with the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    String toJson() {
+        return "{\"workers\": " + workers + ", \"chunk_size\": " + chunkSize + ", \"sparse\": "
+            + Json.quote(sparse.name().toLowerCase()) + ", \"direct\": " + direct + ", \"fsync\": " + fsync
+            + ", \"verify\": " + verify + ", \"create_target\": " + createTarget + ", \"rate_limit\": "
+            + (rateLimit > 0 ? Long.toString(rateLimit) : "null") + "}";
+    }
+
+    /** Builds {@link CopyOptions}; values are checked by the library (IllegalArgumentException). */
+    public static final class Builder {
+        private int workers = 4;
+        private long chunkSize = 1 << 20;
+        private SparseMode sparse = SparseMode.AUTO;
+        private boolean direct;
+        private boolean fsync = true;
+        private boolean verify;
+        private boolean createTarget;
+        private long rateLimit;
+
+        private Builder() {}
+
+        /** Parallel workers (1..64). */
+        public Builder workers(int v) {
+            workers = v;
+            return this;
+        }
+
+        /** Chunk size: a multiple of 4096 from 4 KiB to 64 MiB. */
+        public Builder chunkSize(long v) {
+            chunkSize = v;
+            return this;
+        }
+
+        /** Zero handling. */
+        public Builder sparse(SparseMode v) {
+            sparse = v;
+            return this;
+        }
+
+        /** O_DIRECT. */
+        public Builder direct(boolean v) {
+            direct = v;
+            return this;
+        }
+
+        /** fdatasync at the end. */
+        public Builder fsync(boolean v) {
+            fsync = v;
+            return this;
+        }
+
+        /** Re-read and compare afterwards. */
+        public Builder verify(boolean v) {
+            verify = v;
+            return this;
+        }
+
+        /** Create a missing target file. */
+        public Builder createTarget(boolean v) {
+            createTarget = v;
+            return this;
+        }
+
+        /** Bytes per second at most; 0 = unlimited. */
+        public Builder rateLimit(long v) {
+            rateLimit = v;
+            return this;
+        }
+
+        /** The immutable options. */
+        public CopyOptions build() {
+            return new CopyOptions(this);
+        }
+    }
+}
