@@ -6,7 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use volclone_core::copy::{self, CancelToken, CopyOptions, SparseMode};
-use volclone_core::{CloneRequest, Error, examples, planner};
+use volclone_core::exec::{self, ExecOptions};
+use volclone_core::request::{PlanOptions, ProviderKind, REQUEST_VERSION, ZfsVersion};
+use volclone_core::zfs::{ZfsCli, ZfsOps, facts};
+use volclone_core::{CloneRequest, Error, Strategy, examples, planner};
 
 use crate::render;
 
@@ -78,6 +81,43 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Clone a zvol: read the facts from ZFS, plan, and run the chosen strategy.
+    Clone {
+        /// Source zvol (pool/.../volume).
+        source: String,
+        /// Target zvol: an empty pre-created one, or a new name under an existing parent.
+        target: String,
+        /// Allow ZFS_CLONE (LINSTOR's UseZFSClone).
+        #[arg(long)]
+        use_zfs_clone: bool,
+        /// Allow storing an encrypted source as plaintext.
+        #[arg(long)]
+        allow_decrypt: bool,
+        /// Strategies not to use (repeatable; DD = BLOCK_COPY).
+        #[arg(long)]
+        forbid: Vec<String>,
+        /// A new target is thick (refreservation), not thin.
+        #[arg(long)]
+        thick: bool,
+        /// Size of a new target in bytes (default: the source's).
+        #[arg(long)]
+        size: Option<String>,
+        /// Only print the plan (and the request with --json).
+        #[arg(long)]
+        plan_only: bool,
+        /// Print the request, plan and report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Bytes per second at most (send stream or block copy), e.g. 200M.
+        #[arg(long)]
+        rate: Option<String>,
+        /// Verify a block copy by re-reading both sides.
+        #[arg(long)]
+        verify: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// The main job on built-in data, no ZFS pool needed: plan the seed case (LINSTOR's stock
     /// choice next to volclone's), then a verified block copy between two temporary files.
     Demo,
@@ -103,8 +143,73 @@ pub fn run() -> Result<ExitCode, Error> {
                 .create_target(create);
             run_copy(&source, &target, &opts, json, quiet)
         }
+        Command::Clone { source, target, use_zfs_clone, allow_decrypt, forbid, thick, size, plan_only, json, rate, verify, quiet } => {
+            let rate = rate.as_deref().map(copy::parse_size).transpose()?;
+            let options = PlanOptions {
+                use_zfs_clone,
+                allow_decrypt,
+                forbid: forbid
+                    .iter()
+                    .map(|n| Strategy::from_name(n).ok_or_else(|| Error::InvalidArgument(format!("--forbid {n}: give a strategy name such as ZFS_COPY or DD"))))
+                    .collect::<Result<_, _>>()?,
+                zfs_version: None,
+                linstor_stock: false,
+            };
+            let size = size.as_deref().map(copy::parse_size).transpose()?;
+            let opts = ExecOptions { copy: CopyOptions::default().verify(verify).rate_limit(rate), rate_limit: rate };
+            clone(&source, &target, options, thick, size, plan_only, json, quiet, &opts)
+        }
         Command::Demo => demo(),
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn clone(
+    source: &str,
+    target: &str,
+    mut options: PlanOptions,
+    thick: bool,
+    size: Option<u64>,
+    plan_only: bool,
+    json: bool,
+    quiet: bool,
+    opts: &ExecOptions,
+) -> Result<ExitCode, Error> {
+    let zfs = ZfsCli::default();
+    let src = facts::existing_volume(&zfs, source)?;
+    let provider = if thick { ProviderKind::Zfs } else { ProviderKind::ZfsThin };
+    let tgt = facts::target_volume(&zfs, target, provider, size.unwrap_or(src.size_bytes))?;
+    options.zfs_version = zfs.version().ok().filter(|v| ZfsVersion::parse(v).is_ok());
+    let req = CloneRequest { version: REQUEST_VERSION, source: src, target: tgt, options };
+    req.validate()?;
+    let plan = planner::plan(&req);
+    if json {
+        println!("{}", serde_json::json!({ "request": req, "plan": plan }));
+    } else {
+        println!("{}", render::plan_table(&req, &plan));
+    }
+    if plan.chosen.is_none() {
+        return Ok(ExitCode::from(EXIT_NO_STRATEGY));
+    }
+    if plan_only {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let cancel = CancelToken::new();
+    let bar = (!quiet && !json && std::io::stderr().is_terminal()).then(render::ProgressBar::new);
+    let result = match &bar {
+        Some(b) => exec::execute(&plan, &req, &zfs, opts, b, &cancel),
+        None => exec::execute(&plan, &req, &zfs, opts, &copy::NoProgress, &cancel),
+    };
+    if let Some(b) = bar {
+        b.finish();
+    }
+    let report = result?;
+    if json {
+        println!("{}", serde_json::to_string(&report).unwrap_or_default());
+    } else {
+        println!("cloned {source} -> {target} with {} ({} bytes)", report.strategy, report.bytes);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_request(path: Option<PathBuf>) -> Result<CloneRequest, Error> {

@@ -9,11 +9,13 @@
 
 pub mod copy;
 pub mod error;
+pub mod exec;
 pub mod examples;
 pub mod plan;
 pub mod planner;
 pub mod request;
 pub mod strategy;
+pub mod zfs;
 
 pub use error::{Error, ErrorKind};
 pub use plan::Plan;

@@ -9,6 +9,8 @@ mod rules;
 mod stock;
 mod steps;
 
+pub use steps::{TEMP_SUFFIX, clone_snapshot_name, clone_snapshot_properties};
+
 use crate::error::Result;
 use crate::plan::{Candidate, PLAN_VERSION, Plan, PlanMode, Rejection};
 use crate::request::CloneRequest;

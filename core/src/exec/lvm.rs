@@ -1,0 +1,48 @@
+//! LVM-thin steps through the `lvm` commands.
+
+use std::process::Command;
+
+use crate::error::{Error, Result};
+use crate::plan::StepOp;
+
+fn run_cmd(args: &[&str]) -> Result<String> {
+    let out = Command::new(args[0]).args(&args[1..]).output().map_err(|e| Error::io("run", args[0], None, e))?;
+    if !out.status.success() {
+        return Err(Error::CommandFailed {
+            command: args.join(" "),
+            status: out.status.to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+pub(super) fn run(op: &StepOp) -> Result<()> {
+    match op {
+        StepOp::LvmThinSnapshot { vg, origin, name } => {
+            run_cmd(&["lvcreate", "--snapshot", "-kn", "--name", name, &format!("{vg}/{origin}")])?;
+            run_cmd(&["lvchange", "-ay", &format!("{vg}/{name}")])?;
+        }
+        StepOp::LvmRemoveEmpty { lv } => {
+            let out = run_cmd(&["lvs", "--noheadings", "-o", "lv_attr,data_percent,origin", lv])?;
+            let fields: Vec<&str> = out.split_whitespace().collect();
+            let open = fields.first().is_some_and(|a| a.chars().nth(5) == Some('o'));
+            let used = fields.get(1).and_then(|p| p.parse::<f64>().ok()).unwrap_or(100.0);
+            if open || used > 0.0 {
+                return Err(Error::InvalidArgument(format!(
+                    "the pre-created target {lv} is {}: volclone replaces only an unused, empty thin LV",
+                    if open { "open" } else { "not empty" }
+                )));
+            }
+            run_cmd(&["lvremove", "-y", lv])?;
+        }
+        StepOp::LvmRename { vg, from, to } => {
+            run_cmd(&["lvrename", vg, from, to])?;
+        }
+        StepOp::LvmResize { lv, size_bytes } => {
+            run_cmd(&["lvresize", "-L", &format!("{size_bytes}b"), lv])?;
+        }
+        _ => unreachable!("only LVM steps reach lvm::run"),
+    }
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! The `zfs` command as the ZFS backend (no build-time dependency).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use super::ops::{SendReceive, ZfsOps};
+use super::stream::pump;
+use crate::copy::{CancelToken, Progress};
+use crate::error::{Error, Result};
+
+/// Runs `zfs` (or the program in `VOLCLONE_ZFS`).
+#[derive(Debug, Clone)]
+pub struct ZfsCli {
+    program: String,
+}
+
+impl Default for ZfsCli {
+    fn default() -> Self {
+        ZfsCli { program: std::env::var("VOLCLONE_ZFS").unwrap_or_else(|_| "zfs".into()) }
+    }
+}
+
+fn command_line(program: &str, args: &[&str]) -> String {
+    std::iter::once(program).chain(args.iter().copied()).collect::<Vec<_>>().join(" ")
+}
+
+impl ZfsCli {
+    /// A backend running `program` instead of `zfs`.
+    pub fn with_program(program: impl Into<String>) -> Self {
+        ZfsCli { program: program.into() }
+    }
+
+    fn run(&self, args: &[&str]) -> Result<String> {
+        tracing::debug!(command = %command_line(&self.program, args), "zfs");
+        let out = Command::new(&self.program)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| Error::io("run", &self.program, None, e))?;
+        if !out.status.success() {
+            return Err(Error::CommandFailed {
+                command: command_line(&self.program, args),
+                status: out.status.to_string(),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            });
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+impl ZfsOps for ZfsCli {
+    fn snapshot(&self, snapshot: &str, properties: &BTreeMap<String, String>) -> Result<()> {
+        let props: Vec<String> = properties.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut args = vec!["snapshot"];
+        for p in &props {
+            args.extend(["-o", p]);
+        }
+        args.push(snapshot);
+        self.run(&args).map(|_| ())
+    }
+
+    fn send_receive(&self, sr: &SendReceive, progress: &dyn Progress, cancel: &CancelToken) -> Result<u64> {
+        let mut send_args = vec!["send"];
+        if sr.raw {
+            send_args.push("-w");
+        }
+        if sr.embed {
+            send_args.push("--embed");
+        }
+        if sr.large_block {
+            send_args.push("--large-block");
+        }
+        send_args.push(&sr.snapshot);
+        let props: Vec<String> = sr.receive_properties.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut recv_args = vec!["receive"];
+        if sr.force {
+            recv_args.push("-F");
+        }
+        for p in &props {
+            recv_args.extend(["-o", p]);
+        }
+        recv_args.push(&sr.target);
+        let pipeline = format!("{} | {}", command_line(&self.program, &send_args), command_line(&self.program, &recv_args));
+        tracing::debug!(%pipeline, "zfs send/receive");
+        let spawn = |args: &[&str], stdin: Stdio, stdout: Stdio| {
+            Command::new(&self.program)
+                .args(args)
+                .stdin(stdin)
+                .stdout(stdout)
+                .stderr(Stdio::piped())
+                .spawn()
+                .map_err(|e| Error::io("run", &self.program, None, e))
+        };
+        let mut send = spawn(&send_args, Stdio::null(), Stdio::piped())?;
+        let mut recv = match spawn(&recv_args, Stdio::piped(), Stdio::null()) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = send.kill();
+                let _ = send.wait();
+                return Err(e);
+            }
+        };
+        let (from, to) = (send.stdout.take(), recv.stdin.take());
+        let pumped = match (from, to) {
+            (Some(f), Some(t)) => pump(f, t, sr.rate_limit, progress, cancel), // drops both ends when done
+            _ => Err(Error::io("pipe", "zfs send/receive", None, std::io::Error::other("no pipe"))),
+        };
+        if pumped.is_err() {
+            let _ = send.kill();
+            let _ = recv.kill();
+        }
+        let read_err = |c: &mut std::process::Child| {
+            let mut s = String::new();
+            if let Some(mut e) = c.stderr.take() {
+                let _ = e.read_to_string(&mut s);
+            }
+            s.trim().to_owned()
+        };
+        let (send_err, recv_err) = (read_err(&mut send), read_err(&mut recv));
+        let send_status = send.wait().map_err(|e| Error::io("wait", "zfs send", None, e))?;
+        let recv_status = recv.wait().map_err(|e| Error::io("wait", "zfs receive", None, e))?;
+        if let Err(e) = pumped {
+            if matches!(e, Error::Cancelled { .. }) {
+                return Err(e);
+            }
+            // A broken pipe usually means one side failed: report that side's message.
+            if !recv_status.success() || !send_status.success() {
+                return Err(Error::CommandFailed {
+                    command: pipeline,
+                    status: format!("send {send_status}, receive {recv_status}"),
+                    stderr: format!("{send_err} {recv_err}").trim().to_owned(),
+                });
+            }
+            return Err(e);
+        }
+        if !send_status.success() || !recv_status.success() {
+            return Err(Error::CommandFailed {
+                command: pipeline,
+                status: format!("send {send_status}, receive {recv_status}"),
+                stderr: format!("{send_err} {recv_err}").trim().to_owned(),
+            });
+        }
+        pumped
+    }
+
+    fn clone_snapshot(&self, snapshot: &str, target: &str) -> Result<()> {
+        self.run(&["clone", snapshot, target]).map(|_| ())
+    }
+
+    fn destroy(&self, name: &str) -> Result<()> {
+        self.run(&["destroy", name]).map(|_| ())
+    }
+
+    fn rename(&self, from: &str, to: &str) -> Result<()> {
+        self.run(&["rename", from, to]).map(|_| ())
+    }
+
+    fn set(&self, dataset: &str, property: &str, value: &str) -> Result<()> {
+        self.run(&["set", &format!("{property}={value}"), dataset]).map(|_| ())
+    }
+
+    fn get(&self, dataset: &str, properties: &[&str]) -> Result<BTreeMap<String, String>> {
+        let out = self.run(&["get", "-Hp", "-o", "property,value", &properties.join(","), dataset])?;
+        Ok(out
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect())
+    }
+
+    fn exists(&self, name: &str) -> Result<bool> {
+        match self.run(&["list", "-H", "-o", "name", "-t", "all", name]) {
+            Ok(_) => Ok(true),
+            Err(Error::CommandFailed { stderr, .. }) if stderr.contains("does not exist") => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn dependents(&self, dataset: &str) -> Result<Vec<String>> {
+        let out = self.run(&["list", "-H", "-o", "name", "-t", "all", "-r", "-d", "1", dataset])?;
+        Ok(out.lines().filter(|l| *l != dataset && !l.is_empty()).map(str::to_owned).collect())
+    }
+
+    fn load_key(&self, dataset: &str) -> Result<()> {
+        self.run(&["load-key", dataset]).map(|_| ())
+    }
+
+    fn version(&self) -> Result<String> {
+        let out = self.run(&["version"])?;
+        Ok(out.lines().next().unwrap_or_default().trim().to_owned())
+    }
+}

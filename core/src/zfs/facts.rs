@@ -1,0 +1,94 @@
+//! Reads the facts the planner needs from the system: encryption, encryption root, key status
+//! and location, volsize, refreservation, existence. A missing target is described by what it
+//! would inherit from its parent.
+
+use crate::error::{Error, Result};
+use crate::request::{KeyStatus, LayerKind, ProviderKind, VolumeFacts, ZfsFacts};
+
+use super::ZfsOps;
+
+const PROPS: [&str; 7] = ["type", "volsize", "refreservation", "encryption", "encryptionroot", "keystatus", "keylocation"];
+
+fn value(v: Option<&String>) -> Option<String> {
+    v.filter(|s| !s.is_empty() && *s != "-").cloned()
+}
+
+fn zfs_facts(ops: &dyn ZfsOps, dataset: &str) -> Result<(ZfsFacts, std::collections::BTreeMap<String, String>)> {
+    let p = ops.get(dataset, &PROPS)?;
+    let encryption = value(p.get("encryption")).unwrap_or_else(|| "off".into());
+    let encrypted = encryption != "off";
+    let key_status = match value(p.get("keystatus")).as_deref() {
+        _ if !encrypted => KeyStatus::None,
+        Some("available") => KeyStatus::Available,
+        _ => KeyStatus::Unavailable,
+    };
+    let encryption_root = if encrypted { value(p.get("encryptionroot")) } else { None };
+    // keylocation lives on the encryption root.
+    let key_location = match &encryption_root {
+        Some(root) if root != dataset => value(ops.get(root, &["keylocation"])?.get("keylocation")),
+        Some(_) => value(p.get("keylocation")),
+        None => None,
+    }
+    .filter(|l| l != "none");
+    Ok((ZfsFacts { encryption, encryption_root, key_status, key_location }, p))
+}
+
+fn parent(dataset: &str) -> Result<&str> {
+    dataset
+        .rsplit_once('/')
+        .map(|(p, _)| p)
+        .ok_or_else(|| Error::InvalidArgument(format!("{dataset} has no parent dataset: give pool/.../volume")))
+}
+
+/// Facts of an existing zvol.
+pub fn existing_volume(ops: &dyn ZfsOps, dataset: &str) -> Result<VolumeFacts> {
+    if !ops.exists(dataset)? {
+        return Err(Error::InvalidArgument(format!("{dataset} does not exist: give an existing zvol")));
+    }
+    let (zfs, p) = zfs_facts(ops, dataset)?;
+    if p.get("type").map(String::as_str) != Some("volume") {
+        return Err(Error::InvalidArgument(format!("{dataset} is a {}, not a zvol: volclone clones volumes", p.get("type").map_or("?", |s| s))));
+    }
+    let size_bytes = value(p.get("volsize")).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let thin = matches!(value(p.get("refreservation")).as_deref(), None | Some("0") | Some("none"));
+    Ok(VolumeFacts {
+        provider: if thin { ProviderKind::ZfsThin } else { ProviderKind::Zfs },
+        storage_pool: pool_of(dataset).into(),
+        layers: vec![LayerKind::Storage],
+        drbd_metadata: None,
+        volume: dataset.into(),
+        device_path: None,
+        size_bytes,
+        exists: true,
+        zfs: Some(zfs),
+    })
+}
+
+/// Facts of a target: its own if it exists; else a new zvol of `size_bytes` and `provider`
+/// with the encryption it would inherit from its parent.
+pub fn target_volume(ops: &dyn ZfsOps, dataset: &str, provider: ProviderKind, size_bytes: u64) -> Result<VolumeFacts> {
+    if ops.exists(dataset)? {
+        return existing_volume(ops, dataset);
+    }
+    let parent = parent(dataset)?;
+    if !ops.exists(parent)? {
+        return Err(Error::InvalidArgument(format!("the target's parent {parent} does not exist: create it first")));
+    }
+    let (zfs, _) = zfs_facts(ops, parent)?;
+    Ok(VolumeFacts {
+        provider,
+        storage_pool: pool_of(dataset).into(),
+        layers: vec![LayerKind::Storage],
+        drbd_metadata: None,
+        volume: dataset.into(),
+        device_path: None,
+        size_bytes,
+        exists: false,
+        zfs: Some(zfs),
+    })
+}
+
+/// The zpool of a dataset name.
+pub fn pool_of(dataset: &str) -> &str {
+    dataset.split(['/', '@']).next().unwrap_or(dataset)
+}

@@ -1,0 +1,53 @@
+//! The ZFS operations the executor needs.
+
+use std::collections::BTreeMap;
+
+use crate::copy::{CancelToken, Progress};
+use crate::error::Result;
+
+/// A `zfs send | zfs receive` to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendReceive {
+    /// `dataset@snap` to send.
+    pub snapshot: String,
+    /// Dataset to receive into (must not exist unless `force`).
+    pub target: String,
+    /// Raw send (`-w`); the receive is then raw too.
+    pub raw: bool,
+    /// `--embed`.
+    pub embed: bool,
+    /// `--large-block`.
+    pub large_block: bool,
+    /// `receive -F` (only for reproducing LINSTOR).
+    pub force: bool,
+    /// `receive -o k=v`.
+    pub receive_properties: BTreeMap<String, String>,
+    /// Bytes per second at most through volclone (None: unlimited).
+    pub rate_limit: Option<u64>,
+}
+
+/// ZFS operations. Errors name the command (or call), its status and its message.
+pub trait ZfsOps: Sync {
+    /// `zfs snapshot -o k=v SNAPSHOT`.
+    fn snapshot(&self, snapshot: &str, properties: &BTreeMap<String, String>) -> Result<()>;
+    /// Streams a send into a receive through volclone (progress, rate limit, cancel); returns bytes.
+    fn send_receive(&self, sr: &SendReceive, progress: &dyn Progress, cancel: &CancelToken) -> Result<u64>;
+    /// `zfs clone SNAPSHOT TARGET`.
+    fn clone_snapshot(&self, snapshot: &str, target: &str) -> Result<()>;
+    /// `zfs destroy NAME` (a dataset or a snapshot; never recursive).
+    fn destroy(&self, name: &str) -> Result<()>;
+    /// `zfs rename FROM TO`.
+    fn rename(&self, from: &str, to: &str) -> Result<()>;
+    /// `zfs set PROPERTY=VALUE DATASET`.
+    fn set(&self, dataset: &str, property: &str, value: &str) -> Result<()>;
+    /// `zfs get -Hp` of `properties`: parsable values, `-` where not applicable.
+    fn get(&self, dataset: &str, properties: &[&str]) -> Result<BTreeMap<String, String>>;
+    /// Whether a dataset or snapshot exists.
+    fn exists(&self, name: &str) -> Result<bool>;
+    /// Snapshots of a dataset (names with `@`), and its child datasets.
+    fn dependents(&self, dataset: &str) -> Result<Vec<String>>;
+    /// `zfs load-key DATASET`.
+    fn load_key(&self, dataset: &str) -> Result<()>;
+    /// The OpenZFS version (`zfs version`), e.g. `zfs-2.1.11-1+deb12u1`.
+    fn version(&self) -> Result<String>;
+}
