@@ -103,13 +103,12 @@ impl Run<'_> {
                 };
                 let result = zfs.send_receive(&sr, progress, cancel);
                 // A failed full receive normally leaves nothing; make sure.
-                if result.is_err() && !force && zfs.exists(target).unwrap_or(false) {
-                    self.undo.push(Undo::Destroy(format!("{target}@{}", snapshot.rsplit('@').next().unwrap_or_default())));
-                    self.undo.push(Undo::Destroy(target.clone()));
+                // Undo runs in reverse: the received snapshot goes before its dataset.
+                let received = [Undo::Destroy(target.clone()), Undo::Destroy(format!("{target}@{}", snapshot.rsplit('@').next().unwrap_or_default()))];
+                if result.is_ok() || (!force && zfs.exists(target).unwrap_or(false)) {
+                    self.undo.extend(received);
                 }
                 self.report.bytes += result?;
-                self.undo.push(Undo::Destroy(format!("{target}@{}", snapshot.rsplit('@').next().unwrap_or_default())));
-                self.undo.push(Undo::Destroy(target.clone()));
             }
             StepOp::ZfsClone { snapshot, target } => {
                 zfs.clone_snapshot(snapshot, target)?;

@@ -56,6 +56,9 @@ impl ZfsOps for FakeZfs {
         Ok(())
     }
     fn destroy(&self, n: &str) -> Result<()> {
+        if !n.contains('@') && !self.dependents(n)?.is_empty() {
+            return Err(Error::CommandFailed { command: format!("destroy {n}"), status: "1".into(), stderr: "has children; use '-r'".into() });
+        }
         self.act(format!("destroy {n}"))?;
         self.names.lock().unwrap().remove(n);
         Ok(())

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# zfs-vm-tests.sh: the real-OpenZFS tests. Builds (once, cached under /var/cache/zfsvm) a Debian
+# 6.1 kernel + initramfs with the DKMS-built zfs module, then boots it under qemu for each
+# scenario in tests/zfsvm/scenarios with the release volclone shared at /host.
+# Env: ZFS_VERSIONS ("2.1" by default; "2.1 2.3" for both), SCENARIOS (names; default all).
+# Prints "zfs-vm: N passed, M failed"; exits non-zero on any failure.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+VM=tests/zfsvm
+cargo build --release --quiet --bin volclone
+SHARE=$(mktemp -d /tmp/volclone-vm.XXXXXX)
+trap 'rm -rf "$SHARE"' EXIT
+cp target/release/volclone "$VM/lib.sh" "$SHARE/"
+# A disk that fails reads with EIO at sector 40960 (qemu blkdebug), for the failure scenario.
+truncate -s 64M "$SHARE/faulty.img"
+printf '[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "40960"\nonce = "off"\n' > "$SHARE/blkdebug.conf"
+FAULTY="-drive if=none,id=bad,format=raw,file.driver=blkdebug,file.config=$SHARE/blkdebug.conf,file.image.filename=$SHARE/faulty.img -device virtio-blk-pci,drive=bad,serial=faulty"
+pass=0; fail=0; broken=()
+for ver in ${ZFS_VERSIONS:-2.1}; do
+  echo "== zfs-vm: building the OpenZFS $ver image (cached after the first time)"
+  ZFS_VERSION=$ver "$VM/build.sh" 2>&1 | tail -2
+  out=$(ls -d /var/cache/zfsvm/out-"$ver".* | tail -1)
+  for sc in ${SCENARIOS:-seed matrix clone-block failure}; do
+    echo "== zfs-vm: OpenZFS $ver, scenario $sc"
+    extra=""; [ "$sc" = failure ] && extra=$FAULTY
+    set +e
+    ZFSVM_OUT=$out ZFSVM_DISKS=1 ZFSVM_QEMU_ARGS="$extra" ZFSVM_TIMEOUT=1200 "$VM/run.sh" "$VM/scenarios/$sc.sh" "$SHARE" 2>&1 | tee "$SHARE/$sc.log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$SHARE/$sc.log" | tail -1 || true)
+    if [ -z "$line" ]; then fail=$((fail + 1)); broken+=("$ver/$sc (rc $rc, no result line)"); continue; fi
+    p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+    pass=$((pass + p)); fail=$((fail + f))
+    [ "$rc" = 0 ] && [ "$f" = 0 ] || broken+=("$ver/$sc")
+  done
+done
+[ ${#broken[@]} -eq 0 ] || echo "zfs-vm: failing scenarios: ${broken[*]}"
+echo "zfs-vm: $pass passed, $fail failed"
+[ "$fail" = 0 ] && [ ${#broken[@]} -eq 0 ]
