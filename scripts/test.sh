@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test.sh: every test of the project. Installs what the tests need first (apt-get), then runs
-# the Rust tests, the C ABI tests, the Java (JNI) tests. Exits non-zero on the first failing part.
+# the Rust tests, the C ABI tests, the Java (JNI) tests, and the real-OpenZFS VM scenarios. Exits non-zero on the first failing part.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -11,4 +11,6 @@ echo "== C ABI"
 scripts/c-tests.sh
 echo "== Java bindings"
 scripts/java-tests.sh
+echo "== real OpenZFS in a VM"
+scripts/zfs-vm-tests.sh
 echo "== all parts passed"
