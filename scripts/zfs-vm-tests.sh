@@ -2,13 +2,16 @@
 # zfs-vm-tests.sh: the real-OpenZFS tests. Builds (once, cached under /var/cache/zfsvm) a Debian
 # 6.1 kernel + initramfs with the DKMS-built zfs module, then boots it under qemu for each
 # scenario in tests/zfsvm/scenarios with the release volclone shared at /host.
-# Env: ZFS_VERSIONS ("2.1" by default; "2.1 2.3" for both), SCENARIOS (names; default all).
+# Each scenario runs with the zfs command backend; seed, matrix and clone-block run again with the
+# libzfs_core backend (volclone built with --features libzfs-core).
+# Env: ZFS_VERSIONS ("2.1" by default; "2.1 2.3" for both), SCENARIOS (names; default all),
+# BACKENDS ("cli lzc" by default).
 # Prints "zfs-vm: N passed, M failed"; exits non-zero on any failure.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 VM=tests/zfsvm
-cargo build --release --quiet --bin volclone
+cargo build --release --quiet --bin volclone --features libzfs-core
 SHARE=$(mktemp -d /tmp/volclone-vm.XXXXXX)
 trap 'rm -rf "$SHARE"' EXIT
 cp target/release/volclone "$VM/lib.sh" "$SHARE/"
@@ -21,18 +24,23 @@ for ver in ${ZFS_VERSIONS:-2.1}; do
   echo "== zfs-vm: building the OpenZFS $ver image (cached after the first time)"
   ZFS_VERSION=$ver "$VM/build.sh" 2>&1 | tail -2
   out=$(ls -d /var/cache/zfsvm/out-"$ver".* | tail -1)
+  for backend in ${BACKENDS:-cli lzc}; do
+  echo "$backend" > "$SHARE/backend"
   for sc in ${SCENARIOS:-seed matrix clone-block failure}; do
-    echo "== zfs-vm: OpenZFS $ver, scenario $sc"
+    # The failure scenario breaks the zfs command on purpose: it is for the cli backend.
+    [ "$backend" = lzc ] && [ "$sc" = failure ] && continue
+    echo "== zfs-vm: OpenZFS $ver, backend $backend, scenario $sc"
     extra=""; [ "$sc" = failure ] && extra=$FAULTY
     set +e
     ZFSVM_OUT=$out ZFSVM_DISKS=1 ZFSVM_QEMU_ARGS="$extra" ZFSVM_TIMEOUT=1200 "$VM/run.sh" "$VM/scenarios/$sc.sh" "$SHARE" 2>&1 | tee "$SHARE/$sc.log"
     rc=${PIPESTATUS[0]}
     set -e
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$SHARE/$sc.log" | tail -1 || true)
-    if [ -z "$line" ]; then fail=$((fail + 1)); broken+=("$ver/$sc (rc $rc, no result line)"); continue; fi
+    if [ -z "$line" ]; then fail=$((fail + 1)); broken+=("$ver/$backend/$sc (rc $rc, no result line)"); continue; fi
     p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
     pass=$((pass + p)); fail=$((fail + f))
-    [ "$rc" = 0 ] && [ "$f" = 0 ] || broken+=("$ver/$sc")
+    [ "$rc" = 0 ] && [ "$f" = 0 ] || broken+=("$ver/$backend/$sc")
+  done
   done
 done
 [ ${#broken[@]} -eq 0 ] || echo "zfs-vm: failing scenarios: ${broken[*]}"

@@ -117,6 +117,9 @@ enum Command {
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
+        /// ZFS backend: `cli` (the zfs command) or `lzc` (libzfs_core; needs the libzfs-core feature).
+        #[arg(long, env = "VOLCLONE_ZFS_BACKEND", default_value = "cli")]
+        backend: String,
     },
     /// The main job on built-in data, no ZFS pool needed: plan the seed case (LINSTOR's stock
     /// choice next to volclone's), then a verified block copy between two temporary files.
@@ -143,7 +146,7 @@ pub fn run() -> Result<ExitCode, Error> {
                 .create_target(create);
             run_copy(&source, &target, &opts, json, quiet)
         }
-        Command::Clone { source, target, use_zfs_clone, allow_decrypt, forbid, thick, size, plan_only, json, rate, verify, quiet } => {
+        Command::Clone { source, target, use_zfs_clone, allow_decrypt, forbid, thick, size, plan_only, json, rate, verify, quiet, backend } => {
             let rate = rate.as_deref().map(copy::parse_size).transpose()?;
             let options = PlanOptions {
                 use_zfs_clone,
@@ -157,14 +160,27 @@ pub fn run() -> Result<ExitCode, Error> {
             };
             let size = size.as_deref().map(copy::parse_size).transpose()?;
             let opts = ExecOptions { copy: CopyOptions::default().verify(verify).rate_limit(rate), rate_limit: rate };
-            clone(&source, &target, options, thick, size, plan_only, json, quiet, &opts)
+            let zfs = zfs_backend(&backend)?;
+            clone(zfs.as_ref(), &source, &target, options, thick, size, plan_only, json, quiet, &opts)
         }
         Command::Demo => demo(),
     }
 }
 
+fn zfs_backend(name: &str) -> Result<Box<dyn ZfsOps>, Error> {
+    match name {
+        "cli" => Ok(Box::new(ZfsCli::default())),
+        #[cfg(feature = "libzfs-core")]
+        "lzc" => Ok(Box::new(volclone_core::zfs::Lzc::open()?)),
+        #[cfg(not(feature = "libzfs-core"))]
+        "lzc" => Err(Error::InvalidArgument("--backend lzc: this volclone was built without the libzfs-core feature (cargo build --features libzfs-core)".into())),
+        other => Err(Error::InvalidArgument(format!("--backend {other}: give cli or lzc"))),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn clone(
+    zfs: &dyn ZfsOps,
     source: &str,
     target: &str,
     mut options: PlanOptions,
@@ -175,10 +191,9 @@ fn clone(
     quiet: bool,
     opts: &ExecOptions,
 ) -> Result<ExitCode, Error> {
-    let zfs = ZfsCli::default();
-    let src = facts::existing_volume(&zfs, source)?;
+    let src = facts::existing_volume(zfs, source)?;
     let provider = if thick { ProviderKind::Zfs } else { ProviderKind::ZfsThin };
-    let tgt = facts::target_volume(&zfs, target, provider, size.unwrap_or(src.size_bytes))?;
+    let tgt = facts::target_volume(zfs, target, provider, size.unwrap_or(src.size_bytes))?;
     options.zfs_version = zfs.version().ok().filter(|v| ZfsVersion::parse(v).is_ok());
     let req = CloneRequest { version: REQUEST_VERSION, source: src, target: tgt, options };
     req.validate()?;
@@ -197,8 +212,8 @@ fn clone(
     let cancel = CancelToken::new();
     let bar = (!quiet && !json && std::io::stderr().is_terminal()).then(render::ProgressBar::new);
     let result = match &bar {
-        Some(b) => exec::execute(&plan, &req, &zfs, opts, b, &cancel),
-        None => exec::execute(&plan, &req, &zfs, opts, &copy::NoProgress, &cancel),
+        Some(b) => exec::execute(&plan, &req, zfs, opts, b, &cancel),
+        None => exec::execute(&plan, &req, zfs, opts, &copy::NoProgress, &cancel),
     };
     if let Some(b) = bar {
         b.finish();

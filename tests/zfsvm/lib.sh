@@ -26,3 +26,9 @@ finish() {
   exit $FAIL
 }
 VOLCLONE=/host/volclone
+# The runner picks the ZFS backend for the whole boot (cli or lzc).
+if [ -f /host/backend ]; then
+  VOLCLONE_ZFS_BACKEND=$(cat /host/backend)
+  export VOLCLONE_ZFS_BACKEND
+  echo "backend: $VOLCLONE_ZFS_BACKEND"
+fi

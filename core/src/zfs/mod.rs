@@ -1,10 +1,15 @@
 //! ZFS access behind one trait ([`ZfsOps`]), with the `zfs` command as the default backend
-//! ([`ZfsCli`]), and facts gathering for the planner ([`facts`]).
+//! ([`ZfsCli`]), `libzfs_core` behind the feature `libzfs-core` (`Lzc`), and facts gathering
+//! for the planner ([`facts`]).
 
 mod cli;
 pub mod facts;
+#[cfg(feature = "libzfs-core")]
+mod lzc;
 mod ops;
 mod stream;
 
 pub use cli::ZfsCli;
+#[cfg(feature = "libzfs-core")]
+pub use lzc::Lzc;
 pub use ops::{SendReceive, ZfsOps};
