@@ -9,5 +9,4 @@ SHARE=$(mktemp -d /tmp/volclone-bench.XXXXXX)
 trap 'rm -rf "$SHARE"' EXIT
 cp target/release/volclone tests/zfsvm/lib.sh "$SHARE/"
 cp "$(command -v dd)" "$SHARE/gnu-dd"   # busybox dd has no oflag=direct / conv=sparse
-sed -i "s/^MIB=\${MIB:-256}/MIB=${MIB:-256}/" "$SHARE/lib.sh" 2>/dev/null || true
 ZFSVM_DISKS=1 ZFSVM_DISK_SIZE=2G ZFSVM_TIMEOUT=3600 tests/zfsvm/run.sh tests/zfsvm/scenarios/bench-zvol.sh "$SHARE"

@@ -11,6 +11,8 @@ echo "== C ABI"
 scripts/c-tests.sh
 echo "== Java bindings"
 scripts/java-tests.sh
+echo "== fuzz the JSON entry point (60 s)"
+scripts/fuzz.sh 60
 echo "== real OpenZFS in a VM"
 scripts/zfs-vm-tests.sh
 echo "== all parts passed"
