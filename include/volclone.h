@@ -286,6 +286,7 @@ extern "C" {
  * Makes a new cancel handle in `*out`.
  *
  * Ownership: free it with `volclone_cancel_free` after the copies using it have returned.
+ * Thread-safe: the handle may be shared by any threads.
  */
 volclone_status volclone_cancel_new(struct volclone_cancel **out);
 
@@ -296,12 +297,12 @@ volclone_status volclone_cancel_new(struct volclone_cancel **out);
 volclone_status volclone_cancel_trigger(const struct volclone_cancel *cancel);
 
 /**
- * Frees a cancel handle. Accepts NULL. Not while a copy still uses it.
+ * Frees a cancel handle. Accepts NULL. Not while a copy still uses it, and only once.
  */
 void volclone_cancel_free(struct volclone_cancel *cancel);
 
 /**
- * Fills `*options` with the defaults (and `struct_size`).
+ * Fills `*options` (caller-owned) with the defaults and `struct_size`. Thread-safe.
  */
 volclone_status volclone_copy_options_init(struct volclone_copy_options *options);
 
@@ -336,6 +337,7 @@ const char *volclone_last_error(void);
 
 /**
  * A static, human-readable name of a status ("ok", "busy", ...). Never NULL; do not free.
+ * Thread-safe.
  */
 const char *volclone_status_name(volclone_status status);
 
@@ -353,7 +355,8 @@ const char *volclone_status_name(volclone_status status);
 volclone_status volclone_plan_json(const char *request_json, char **plan_json_out);
 
 /**
- * Frees a string returned by volclone (e.g. a plan). Accepts NULL. Free each string once.
+ * Frees a string returned by volclone (e.g. a plan). Accepts NULL. Free each string once;
+ * any thread may free it.
  */
 void volclone_string_free(char *s);
 

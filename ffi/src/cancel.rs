@@ -22,6 +22,7 @@ pub(crate) fn token<'a>(p: *const volclone_cancel) -> Option<&'a CancelToken> {
 /// Makes a new cancel handle in `*out`.
 ///
 /// Ownership: free it with `volclone_cancel_free` after the copies using it have returned.
+/// Thread-safe: the handle may be shared by any threads.
 #[unsafe(no_mangle)]
 pub extern "C" fn volclone_cancel_new(out: *mut *mut volclone_cancel) -> volclone_status {
     ffi_boundary! {
@@ -46,7 +47,7 @@ pub extern "C" fn volclone_cancel_trigger(cancel: *const volclone_cancel) -> vol
     }
 }
 
-/// Frees a cancel handle. Accepts NULL. Not while a copy still uses it.
+/// Frees a cancel handle. Accepts NULL. Not while a copy still uses it, and only once.
 #[unsafe(no_mangle)]
 pub extern "C" fn volclone_cancel_free(cancel: *mut volclone_cancel) {
     if !cancel.is_null() {

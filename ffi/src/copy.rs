@@ -176,7 +176,7 @@ fn to_report(r: &CopyReport) -> volclone_copy_report {
     }
 }
 
-/// Fills `*options` with the defaults (and `struct_size`).
+/// Fills `*options` (caller-owned) with the defaults and `struct_size`. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn volclone_copy_options_init(options: *mut volclone_copy_options) -> volclone_status {
     ffi_boundary! {

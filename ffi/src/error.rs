@@ -87,6 +87,7 @@ pub extern "C" fn volclone_last_error() -> *const c_char {
 }
 
 /// A static, human-readable name of a status ("ok", "busy", ...). Never NULL; do not free.
+/// Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn volclone_status_name(status: volclone_status) -> *const c_char {
     let s: &'static [u8] = match status {

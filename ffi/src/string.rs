@@ -7,7 +7,8 @@ pub(crate) fn into_c(s: String) -> *mut c_char {
     CString::new(s.replace('\0', " ")).unwrap_or_default().into_raw()
 }
 
-/// Frees a string returned by volclone (e.g. a plan). Accepts NULL. Free each string once.
+/// Frees a string returned by volclone (e.g. a plan). Accepts NULL. Free each string once;
+/// any thread may free it.
 #[unsafe(no_mangle)]
 pub extern "C" fn volclone_string_free(s: *mut c_char) {
     if !s.is_null() {
