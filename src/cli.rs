@@ -209,22 +209,26 @@ fn clone(
     if plan_only {
         return Ok(ExitCode::SUCCESS);
     }
-    let cancel = CancelToken::new();
-    let bar = (!quiet && !json && std::io::stderr().is_terminal()).then(render::ProgressBar::new);
-    let result = match &bar {
-        Some(b) => exec::execute(&plan, &req, zfs, opts, b, &cancel),
-        None => exec::execute(&plan, &req, zfs, opts, &copy::NoProgress, &cancel),
-    };
-    if let Some(b) = bar {
-        b.finish();
-    }
-    let report = result?;
+    let report = with_progress(!quiet && !json, |p, cancel| exec::execute(&plan, &req, zfs, opts, p, cancel))?;
     if json {
         println!("{}", serde_json::to_string(&report).unwrap_or_default());
     } else {
         println!("cloned {source} -> {target} with {} ({} bytes)", report.strategy, report.bytes);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `f` with a progress bar on a terminal (when `show`), or no progress.
+fn with_progress<T>(show: bool, f: impl FnOnce(&dyn copy::Progress, &CancelToken) -> Result<T, Error>) -> Result<T, Error> {
+    let cancel = CancelToken::new();
+    match (show && std::io::stderr().is_terminal()).then(render::ProgressBar::new) {
+        Some(bar) => {
+            let r = f(&bar, &cancel);
+            bar.finish();
+            r
+        }
+        None => f(&copy::NoProgress, &cancel),
+    }
 }
 
 fn read_request(path: Option<PathBuf>) -> Result<CloneRequest, Error> {
@@ -266,16 +270,7 @@ fn exit_for(plan: &volclone_core::Plan) -> ExitCode {
 }
 
 fn run_copy(source: &std::path::Path, target: &std::path::Path, opts: &CopyOptions, json: bool, quiet: bool) -> Result<ExitCode, Error> {
-    let cancel = CancelToken::new();
-    let bar = (!quiet && !json && std::io::stderr().is_terminal()).then(render::ProgressBar::new);
-    let report = match &bar {
-        Some(b) => copy::copy(source, target, opts, b, &cancel),
-        None => copy::copy(source, target, opts, &copy::NoProgress, &cancel),
-    };
-    if let Some(b) = bar {
-        b.finish();
-    }
-    let report = report?;
+    let report = with_progress(!quiet && !json, |p, cancel| copy::copy(source, target, opts, p, cancel))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {

@@ -152,15 +152,15 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
     tracing::debug!(?method, size = src.size, "copy start");
     let started = Instant::now();
     let pass = Pass::new(src.size, opts, cancel);
-    let fallback = AtomicBool::new(false);
+    let job = Job { pass: &pass, src: &src, tgt: &tgt, data: &data, method, fallback: AtomicBool::new(false) };
     pass.run(opts.workers, "copy", progress, |buf| {
         while let Some((off, len)) = pass.claim() {
-            if let Err(e) = copy_chunk(&pass, &src, &tgt, &data, method, &fallback, buf.as_mut_slice(), off, len) {
+            if let Err(e) = job.chunk(buf.as_mut_slice(), off, len) {
                 pass.fail(e);
             }
         }
     })?;
-    if fallback.load(Relaxed) {
+    if job.fallback.load(Relaxed) {
         notes.push(format!("{} refused {method:?}: zeros were written instead", tgt.path.display()));
     }
     if opts.fsync {
@@ -188,50 +188,53 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn copy_chunk(
-    pass: &Pass,
-    src: &Endpoint,
-    tgt: &Endpoint,
-    data: &DataMap,
+/// What every worker of one copy shares.
+struct Job<'a> {
+    pass: &'a Pass<'a>,
+    src: &'a Endpoint,
+    tgt: &'a Endpoint,
+    data: &'a DataMap,
     method: ZeroMethod,
-    fallback: &AtomicBool,
-    buf: &mut [u8],
-    off: u64,
-    len: usize,
-) -> Result<()> {
-    let c = &pass.counters;
-    let buf = &mut buf[..len];
-    let hole = data.is_hole(off, off + len as u64);
-    if hole {
-        c.hole.fetch_add(len as u64, Relaxed);
-        buf.fill(0);
-    } else {
-        pass.throttle(len as u64);
-        src.fd_for(off, len).read_exact_at(buf, off).map_err(|e| read_error(src, off, e))?;
-        c.read.fetch_add(len as u64, Relaxed);
-    }
-    let runs: Box<dyn Iterator<Item = (usize, usize, bool)>> =
-        if method == ZeroMethod::Write { Box::new(std::iter::once((0, len, false))) } else { Box::new(zero::runs(buf)) };
-    for (o, l, is_zero) in runs {
-        let at = off + o as u64;
-        if is_zero && !fallback.load(Relaxed) {
-            match device::make_zero(tgt, method, at, l as u64) {
-                Ok(()) => {
-                    c.zero.fetch_add(l as u64, Relaxed);
-                    continue;
-                }
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EINVAL | libc::ENOTTY)) => {
-                    fallback.store(true, Relaxed);
-                }
-                Err(e) => return Err(Error::io("zero", &tgt.path, Some(at), e)),
-            }
+    /// Set once the target refused `method`: zeros are written from then on.
+    fallback: AtomicBool,
+}
+
+impl Job<'_> {
+    /// Copies the chunk at `off`: reads it (unless it is a source hole), then writes its data
+    /// runs and zeroes its zero runs.
+    fn chunk(&self, buf: &mut [u8], off: u64, len: usize) -> Result<()> {
+        let (c, src, tgt) = (&self.pass.counters, self.src, self.tgt);
+        let buf = &mut buf[..len];
+        if self.data.is_hole(off, off + len as u64) {
+            c.hole.fetch_add(len as u64, Relaxed);
+            buf.fill(0);
+        } else {
+            self.pass.throttle(len as u64);
+            src.fd_for(off, len).read_exact_at(buf, off).map_err(|e| read_error(src, off, e))?;
+            c.read.fetch_add(len as u64, Relaxed);
         }
-        tgt.fd_for(at, l).write_all_at(&buf[o..o + l], at).map_err(|e| Error::io("write target", &tgt.path, Some(at), e))?;
-        c.written.fetch_add(l as u64, Relaxed);
+        let runs: Box<dyn Iterator<Item = (usize, usize, bool)>> =
+            if self.method == ZeroMethod::Write { Box::new(std::iter::once((0, len, false))) } else { Box::new(zero::runs(buf)) };
+        for (o, l, is_zero) in runs {
+            let at = off + o as u64;
+            if is_zero && !self.fallback.load(Relaxed) {
+                match device::make_zero(tgt, self.method, at, l as u64) {
+                    Ok(()) => {
+                        c.zero.fetch_add(l as u64, Relaxed);
+                        continue;
+                    }
+                    Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EINVAL | libc::ENOTTY)) => {
+                        self.fallback.store(true, Relaxed);
+                    }
+                    Err(e) => return Err(Error::io("zero", &tgt.path, Some(at), e)),
+                }
+            }
+            tgt.fd_for(at, l).write_all_at(&buf[o..o + l], at).map_err(|e| Error::io("write target", &tgt.path, Some(at), e))?;
+            c.written.fetch_add(l as u64, Relaxed);
+        }
+        c.done.fetch_add(len as u64, Relaxed);
+        Ok(())
     }
-    c.done.fetch_add(len as u64, Relaxed);
-    Ok(())
 }
 
 pub(super) fn read_error(side: &Endpoint, off: u64, e: std::io::Error) -> Error {

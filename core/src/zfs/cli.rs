@@ -120,28 +120,17 @@ impl ZfsOps for ZfsCli {
         let (send_err, recv_err) = (read_err(&mut send), read_err(&mut recv));
         let send_status = send.wait().map_err(|e| Error::io("wait", "zfs send", None, e))?;
         let recv_status = recv.wait().map_err(|e| Error::io("wait", "zfs receive", None, e))?;
-        if let Err(e) = pumped {
-            if matches!(e, Error::Cancelled { .. }) {
-                return Err(e);
-            }
-            // A broken pipe usually means one side failed: report that side's message.
-            if !recv_status.success() || !send_status.success() {
-                return Err(Error::CommandFailed {
-                    command: pipeline,
-                    status: format!("send {send_status}, receive {recv_status}"),
-                    stderr: format!("{send_err} {recv_err}").trim().to_owned(),
-                });
-            }
-            return Err(e);
-        }
-        if !send_status.success() || !recv_status.success() {
-            return Err(Error::CommandFailed {
+        let failed = !send_status.success() || !recv_status.success();
+        match pumped {
+            Err(e @ Error::Cancelled { .. }) => Err(e),
+            // A failed side explains a broken pipe better than the pipe does.
+            _ if failed => Err(Error::CommandFailed {
                 command: pipeline,
                 status: format!("send {send_status}, receive {recv_status}"),
                 stderr: format!("{send_err} {recv_err}").trim().to_owned(),
-            });
+            }),
+            other => other,
         }
-        pumped
     }
 
     fn clone_snapshot(&self, snapshot: &str, target: &str) -> Result<()> {

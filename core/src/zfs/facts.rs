@@ -51,17 +51,7 @@ pub fn existing_volume(ops: &dyn ZfsOps, dataset: &str) -> Result<VolumeFacts> {
     }
     let size_bytes = value(p.get("volsize")).and_then(|v| v.parse().ok()).unwrap_or(0);
     let thin = matches!(value(p.get("refreservation")).as_deref(), None | Some("0") | Some("none"));
-    Ok(VolumeFacts {
-        provider: if thin { ProviderKind::ZfsThin } else { ProviderKind::Zfs },
-        storage_pool: pool_of(dataset).into(),
-        layers: vec![LayerKind::Storage],
-        drbd_metadata: None,
-        volume: dataset.into(),
-        device_path: None,
-        size_bytes,
-        exists: true,
-        zfs: Some(zfs),
-    })
+    Ok(zvol(dataset, if thin { ProviderKind::ZfsThin } else { ProviderKind::Zfs }, size_bytes, true, zfs))
 }
 
 /// Facts of a target: its own if it exists; else a new zvol of `size_bytes` and `provider`
@@ -75,7 +65,12 @@ pub fn target_volume(ops: &dyn ZfsOps, dataset: &str, provider: ProviderKind, si
         return Err(Error::InvalidArgument(format!("the target's parent {parent} does not exist: create it first")));
     }
     let (zfs, _) = zfs_facts(ops, parent)?;
-    Ok(VolumeFacts {
+    Ok(zvol(dataset, provider, size_bytes, false, zfs))
+}
+
+/// A zvol's facts as the planner takes them (storage pool = the zpool, no layers above).
+fn zvol(dataset: &str, provider: ProviderKind, size_bytes: u64, exists: bool, zfs: ZfsFacts) -> VolumeFacts {
+    VolumeFacts {
         provider,
         storage_pool: pool_of(dataset).into(),
         layers: vec![LayerKind::Storage],
@@ -83,9 +78,9 @@ pub fn target_volume(ops: &dyn ZfsOps, dataset: &str, provider: ProviderKind, si
         volume: dataset.into(),
         device_path: None,
         size_bytes,
-        exists: false,
+        exists,
         zfs: Some(zfs),
-    })
+    }
 }
 
 /// The zpool of a dataset name.
