@@ -2,7 +2,8 @@
 # ZFS_CLONE, and BLOCK_COPY between zvols: identical data, and a thin target stays thin.
 . /host/lib.sh
 zpool create -f tank /dev/vda
-zfs create -s -V 64M -o volmode=dev tank/src
+# compression off: the written zeros below really take space on the source (2.3 compresses by default)
+zfs create -s -V 64M -o volmode=dev -o compression=off tank/src
 S=$(dev tank/src)
 dd if=/dev/urandom of="$S" bs=1M count=8 seek=8 conv=fsync 2>/dev/null
 dd if=/dev/zero of="$S" bs=1M count=16 seek=32 conv=fsync 2>/dev/null  # explicit zeros: allocated on the source
