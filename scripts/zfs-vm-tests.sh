@@ -26,9 +26,9 @@ for ver in ${ZFS_VERSIONS:-2.1}; do
   out=$(ls -d /var/cache/zfsvm/out-"$ver".* | tail -1)
   for backend in ${BACKENDS:-cli lzc}; do
   echo "$backend" > "$SHARE/backend"
-  for sc in ${SCENARIOS:-seed matrix clone-block failure}; do
-    # The failure scenario breaks the zfs command on purpose: it is for the cli backend.
-    [ "$backend" = lzc ] && [ "$sc" = failure ] && continue
+  for sc in ${SCENARIOS:-seed matrix clone-block failure lvm}; do
+    # failure breaks the zfs command on purpose, lvm has no ZFS: both are for the cli backend only.
+    [ "$backend" = lzc ] && { [ "$sc" = failure ] || [ "$sc" = lvm ]; } && continue
     echo "== zfs-vm: OpenZFS $ver, backend $backend, scenario $sc"
     extra=""; [ "$sc" = failure ] && extra=$FAULTY
     set +e

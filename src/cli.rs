@@ -81,6 +81,26 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Plan from a request (the caller's facts, as LINSTOR has them) and run the chosen strategy.
+    Run {
+        /// Request file; `-` or absent reads stdin.
+        request: Option<PathBuf>,
+        /// Print the plan and the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Bytes per second at most (send stream or block copy), e.g. 200M.
+        #[arg(long)]
+        rate: Option<String>,
+        /// Verify a block copy by re-reading both sides.
+        #[arg(long)]
+        verify: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+        /// ZFS backend: `cli` (the zfs command) or `lzc` (libzfs_core; needs the libzfs-core feature).
+        #[arg(long, env = "VOLCLONE_ZFS_BACKEND", default_value = "cli")]
+        backend: String,
+    },
     /// Clone a zvol: read the facts from ZFS, plan, and run the chosen strategy.
     Clone {
         /// Source zvol (pool/.../volume).
@@ -163,8 +183,41 @@ pub fn run() -> Result<ExitCode, Error> {
             let zfs = zfs_backend(&backend)?;
             clone(zfs.as_ref(), &source, &target, options, thick, size, plan_only, json, quiet, &opts)
         }
+        Command::Run { request, json, rate, verify, quiet, backend } => {
+            let req = read_request(request)?;
+            let rate = rate.as_deref().map(copy::parse_size).transpose()?;
+            let opts = ExecOptions { copy: CopyOptions::default().verify(verify).rate_limit(rate), rate_limit: rate };
+            let zfs = zfs_backend(&backend)?;
+            execute(zfs.as_ref(), &req, json, quiet, &opts)
+        }
         Command::Demo => demo(),
     }
+}
+
+/// Plans `req` and prints the plan (with the request, as JSON).
+fn show_plan(req: &CloneRequest, json: bool) -> volclone_core::Plan {
+    let plan = planner::plan(req);
+    if json {
+        println!("{}", serde_json::json!({ "request": req, "plan": plan }));
+    } else {
+        println!("{}", render::plan_table(req, &plan));
+    }
+    plan
+}
+
+/// Plans `req`, prints the plan and runs its chosen candidate.
+fn execute(zfs: &dyn ZfsOps, req: &CloneRequest, json: bool, quiet: bool, opts: &ExecOptions) -> Result<ExitCode, Error> {
+    let plan = show_plan(req, json);
+    if plan.chosen.is_none() {
+        return Ok(ExitCode::from(EXIT_NO_STRATEGY));
+    }
+    let report = with_progress(!quiet && !json, |p, cancel| exec::execute(&plan, req, zfs, opts, p, cancel))?;
+    if json {
+        println!("{}", serde_json::to_string(&report).unwrap_or_default());
+    } else {
+        println!("cloned {} -> {} with {} ({} bytes)", req.source.volume, req.target.volume, report.strategy, report.bytes);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn zfs_backend(name: &str) -> Result<Box<dyn ZfsOps>, Error> {
@@ -197,25 +250,10 @@ fn clone(
     options.zfs_version = zfs.version().ok().filter(|v| ZfsVersion::parse(v).is_ok());
     let req = CloneRequest { version: REQUEST_VERSION, source: src, target: tgt, options };
     req.validate()?;
-    let plan = planner::plan(&req);
-    if json {
-        println!("{}", serde_json::json!({ "request": req, "plan": plan }));
-    } else {
-        println!("{}", render::plan_table(&req, &plan));
-    }
-    if plan.chosen.is_none() {
-        return Ok(ExitCode::from(EXIT_NO_STRATEGY));
-    }
     if plan_only {
-        return Ok(ExitCode::SUCCESS);
+        return Ok(exit_for(&show_plan(&req, json)));
     }
-    let report = with_progress(!quiet && !json, |p, cancel| exec::execute(&plan, &req, zfs, opts, p, cancel))?;
-    if json {
-        println!("{}", serde_json::to_string(&report).unwrap_or_default());
-    } else {
-        println!("cloned {source} -> {target} with {} ({} bytes)", report.strategy, report.bytes);
-    }
-    Ok(ExitCode::SUCCESS)
+    execute(zfs, &req, json, quiet, opts)
 }
 
 /// Runs `f` with a progress bar on a terminal (when `show`), or no progress.

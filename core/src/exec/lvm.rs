@@ -17,6 +17,11 @@ fn run_cmd(args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// `lvremove -y VG/LV` (undo of a snapshot this run made).
+pub(super) fn remove(lv: &str) -> Result<()> {
+    run_cmd(&["lvremove", "-y", lv]).map(|_| ())
+}
+
 pub(super) fn run(op: &StepOp) -> Result<()> {
     match op {
         StepOp::LvmThinSnapshot { vg, origin, name } => {
@@ -34,7 +39,7 @@ pub(super) fn run(op: &StepOp) -> Result<()> {
                     if open { "open" } else { "not empty" }
                 )));
             }
-            run_cmd(&["lvremove", "-y", lv])?;
+            remove(lv)?;
         }
         StepOp::LvmRename { vg, from, to } => {
             run_cmd(&["lvrename", vg, from, to])?;

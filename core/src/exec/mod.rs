@@ -65,7 +65,10 @@ pub fn execute(
 }
 
 enum Undo {
+    /// `zfs destroy` a dataset or snapshot this run made.
     Destroy(String),
+    /// `lvremove` an LV this run made.
+    RemoveLv(String),
 }
 
 struct Run<'a> {
@@ -130,12 +133,16 @@ impl Run<'_> {
                 let r = copy::copy(Path::new(source), Path::new(target), &o, progress, cancel)?;
                 self.report.bytes += r.bytes_total;
             }
-            StepOp::LvmThinSnapshot { .. } | StepOp::LvmRemoveEmpty { .. } | StepOp::LvmRename { .. } | StepOp::LvmResize { .. } => {
+            StepOp::LvmThinSnapshot { vg, name, .. } => {
                 lvm::run(op)?;
-                if let StepOp::LvmRemoveEmpty { .. } = op {
-                    self.swapped = true;
-                }
+                self.undo.push(Undo::RemoveLv(format!("{vg}/{name}")));
             }
+            StepOp::LvmRemoveEmpty { .. } => {
+                lvm::run(op)?;
+                self.swapped = true;
+                self.undo.clear();
+            }
+            StepOp::LvmRename { .. } | StepOp::LvmResize { .. } => lvm::run(op)?,
             StepOp::Dd { .. } => {
                 return Err(Error::InvalidArgument(
                     "this is LINSTOR's stock plan (dd): volclone does not execute it; plan without linstor_stock".into(),
@@ -183,14 +190,22 @@ impl Run<'_> {
             return e;
         }
         let mut leftovers = Vec::new();
-        for Undo::Destroy(name) in self.undo.drain(..).rev() {
-            match self.zfs.exists(&name) {
-                Ok(false) => {}
-                _ => {
-                    if let Err(ue) = self.zfs.destroy(&name) {
-                        leftovers.push(format!("{name} ({ue})"));
-                    }
+        for undo in self.undo.drain(..).rev() {
+            let (name, result) = match undo {
+                Undo::Destroy(name) => {
+                    let r = match self.zfs.exists(&name) {
+                        Ok(false) => Ok(()),
+                        _ => self.zfs.destroy(&name),
+                    };
+                    (name, r)
                 }
+                Undo::RemoveLv(lv) => {
+                    let r = lvm::remove(&lv);
+                    (lv, r)
+                }
+            };
+            if let Err(ue) = result {
+                leftovers.push(format!("{name} ({ue})"));
             }
         }
         if leftovers.is_empty() {
