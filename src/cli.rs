@@ -85,21 +85,8 @@ enum Command {
     Run {
         /// Request file; `-` or absent reads stdin.
         request: Option<PathBuf>,
-        /// Print the plan and the report as JSON.
-        #[arg(long)]
-        json: bool,
-        /// Bytes per second at most (send stream or block copy), e.g. 200M.
-        #[arg(long)]
-        rate: Option<String>,
-        /// Verify a block copy by re-reading both sides.
-        #[arg(long)]
-        verify: bool,
-        /// No progress bar.
-        #[arg(long, short)]
-        quiet: bool,
-        /// ZFS backend: `cli` (the zfs command) or `lzc` (libzfs_core; needs the libzfs-core feature).
-        #[arg(long, env = "VOLCLONE_ZFS_BACKEND", default_value = "cli")]
-        backend: String,
+        #[command(flatten)]
+        exec: ExecArgs,
     },
     /// Clone a zvol: read the facts from ZFS, plan, and run the chosen strategy.
     Clone {
@@ -125,25 +112,39 @@ enum Command {
         /// Only print the plan (and the request with --json).
         #[arg(long)]
         plan_only: bool,
-        /// Print the request, plan and report as JSON.
-        #[arg(long)]
-        json: bool,
-        /// Bytes per second at most (send stream or block copy), e.g. 200M.
-        #[arg(long)]
-        rate: Option<String>,
-        /// Verify a block copy by re-reading both sides.
-        #[arg(long)]
-        verify: bool,
-        /// No progress bar.
-        #[arg(long, short)]
-        quiet: bool,
-        /// ZFS backend: `cli` (the zfs command) or `lzc` (libzfs_core; needs the libzfs-core feature).
-        #[arg(long, env = "VOLCLONE_ZFS_BACKEND", default_value = "cli")]
-        backend: String,
+        #[command(flatten)]
+        exec: ExecArgs,
     },
     /// The main job on built-in data, no ZFS pool needed: plan the seed case (LINSTOR's stock
     /// choice next to volclone's), then a verified block copy between two temporary files.
     Demo,
+}
+
+/// Options shared by the commands that run a plan.
+#[derive(clap::Args)]
+struct ExecArgs {
+    /// Print the request, plan and report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Bytes per second at most (send stream or block copy), e.g. 200M.
+    #[arg(long)]
+    rate: Option<String>,
+    /// Verify a block copy by re-reading both sides.
+    #[arg(long)]
+    verify: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+    /// ZFS backend: `cli` (the zfs command) or `lzc` (libzfs_core; needs the libzfs-core feature).
+    #[arg(long, env = "VOLCLONE_ZFS_BACKEND", default_value = "cli")]
+    backend: String,
+}
+
+impl ExecArgs {
+    fn options(&self) -> Result<ExecOptions, Error> {
+        let rate = self.rate.as_deref().map(copy::parse_size).transpose()?;
+        Ok(ExecOptions { copy: CopyOptions::default().verify(self.verify).rate_limit(rate), rate_limit: rate })
+    }
 }
 
 /// Parses the command line and runs the command.
@@ -166,8 +167,7 @@ pub fn run() -> Result<ExitCode, Error> {
                 .create_target(create);
             run_copy(&source, &target, &opts, json, quiet)
         }
-        Command::Clone { source, target, use_zfs_clone, allow_decrypt, forbid, thick, size, plan_only, json, rate, verify, quiet, backend } => {
-            let rate = rate.as_deref().map(copy::parse_size).transpose()?;
+        Command::Clone { source, target, use_zfs_clone, allow_decrypt, forbid, thick, size, plan_only, exec } => {
             let options = PlanOptions {
                 use_zfs_clone,
                 allow_decrypt,
@@ -179,16 +179,13 @@ pub fn run() -> Result<ExitCode, Error> {
                 linstor_stock: false,
             };
             let size = size.as_deref().map(copy::parse_size).transpose()?;
-            let opts = ExecOptions { copy: CopyOptions::default().verify(verify).rate_limit(rate), rate_limit: rate };
-            let zfs = zfs_backend(&backend)?;
-            clone(zfs.as_ref(), &source, &target, options, thick, size, plan_only, json, quiet, &opts)
+            let zfs = zfs_backend(&exec.backend)?;
+            clone(zfs.as_ref(), &source, &target, options, thick, size, plan_only, &exec)
         }
-        Command::Run { request, json, rate, verify, quiet, backend } => {
+        Command::Run { request, exec } => {
             let req = read_request(request)?;
-            let rate = rate.as_deref().map(copy::parse_size).transpose()?;
-            let opts = ExecOptions { copy: CopyOptions::default().verify(verify).rate_limit(rate), rate_limit: rate };
-            let zfs = zfs_backend(&backend)?;
-            execute(zfs.as_ref(), &req, json, quiet, &opts)
+            let zfs = zfs_backend(&exec.backend)?;
+            execute(zfs.as_ref(), &req, &exec)
         }
         Command::Demo => demo(),
     }
@@ -206,12 +203,13 @@ fn show_plan(req: &CloneRequest, json: bool) -> volclone_core::Plan {
 }
 
 /// Plans `req`, prints the plan and runs its chosen candidate.
-fn execute(zfs: &dyn ZfsOps, req: &CloneRequest, json: bool, quiet: bool, opts: &ExecOptions) -> Result<ExitCode, Error> {
+fn execute(zfs: &dyn ZfsOps, req: &CloneRequest, args: &ExecArgs) -> Result<ExitCode, Error> {
+    let (json, opts) = (args.json, args.options()?);
     let plan = show_plan(req, json);
     if plan.chosen.is_none() {
         return Ok(ExitCode::from(EXIT_NO_STRATEGY));
     }
-    let report = with_progress(!quiet && !json, |p, cancel| exec::execute(&plan, req, zfs, opts, p, cancel))?;
+    let report = with_progress(!args.quiet && !json, |p, cancel| exec::execute(&plan, req, zfs, &opts, p, cancel))?;
     if json {
         println!("{}", serde_json::to_string(&report).unwrap_or_default());
     } else {
@@ -240,9 +238,7 @@ fn clone(
     thick: bool,
     size: Option<u64>,
     plan_only: bool,
-    json: bool,
-    quiet: bool,
-    opts: &ExecOptions,
+    args: &ExecArgs,
 ) -> Result<ExitCode, Error> {
     let src = facts::existing_volume(zfs, source)?;
     let provider = if thick { ProviderKind::Zfs } else { ProviderKind::ZfsThin };
@@ -251,9 +247,9 @@ fn clone(
     let req = CloneRequest { version: REQUEST_VERSION, source: src, target: tgt, options };
     req.validate()?;
     if plan_only {
-        return Ok(exit_for(&show_plan(&req, json)));
+        return Ok(exit_for(&show_plan(&req, args.json)));
     }
-    execute(zfs, &req, json, quiet, opts)
+    execute(zfs, &req, args)
 }
 
 /// Runs `f` with a progress bar on a terminal (when `show`), or no progress.

@@ -128,3 +128,29 @@ fn demo_runs_without_zfs() {
     assert!(out.contains("LINSTOR 1.34 stock plan") && out.contains("volclone's plan"));
     assert!(out.contains("verify: identical"), "{out}");
 }
+
+#[test]
+fn run_executes_a_block_copy_plan_between_files() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t) = (d.path().join("s.img"), d.path().join("t.img"));
+    let size = make_image(&s, &[Piece::Data(MIB), Piece::Hole(MIB), Piece::Data(4096)], 41);
+    make_sparse(&t, size);
+    let req = format!(
+        r#"{{"version": 1,
+            "source": {{"provider": "FILE", "storage_pool": "f", "volume": "{}", "size_bytes": {size}, "exists": true}},
+            "target": {{"provider": "FILE_THIN", "storage_pool": "f", "volume": "{}", "size_bytes": {size}, "exists": true}}}}"#,
+        s.display(),
+        t.display()
+    );
+    let o = volclone(&["run", "--quiet", "--verify"], Some(&req));
+    assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(text(&o.stdout).contains("chosen: BLOCK_COPY"));
+    assert_same_prefix(&s, &t, size);
+    assert!(allocated(&t) < 2 * MIB, "thin target stays thin: {}", allocated(&t));
+    let small = req.replacen(&format!("\"size_bytes\": {size}, \"exists\": true}}}}"), "\"size_bytes\": 4096, \"exists\": true}}", 1);
+    assert_ne!(small, req);
+    let o = volclone(&["run"], Some(&small));
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    let o = volclone(&["run", "--backend", "zzz"], Some(&req));
+    assert!(text(&o.stderr).contains("--backend zzz: give cli or lzc"));
+}
