@@ -6,6 +6,8 @@
 //! boundary (it becomes `VOLCLONE_STATUS_PANIC`). The message of the last error is kept per
 //! thread ([`volclone_last_error`]).
 #![allow(non_camel_case_types)]
+// Exported functions take raw pointers from C and check them (ptr.rs) before any use.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
 #![deny(missing_docs)]
 
 #[macro_use]

@@ -31,7 +31,7 @@ impl Endpoint {
     /// The descriptor for an I/O at `off` of `len` bytes.
     pub(super) fn fd_for(&self, off: u64, len: usize) -> &File {
         match &self.buffered {
-            Some(b) if off % BLOCK as u64 != 0 || len % BLOCK != 0 => b,
+            Some(b) if !off.is_multiple_of(BLOCK as u64) || !len.is_multiple_of(BLOCK) => b,
             _ => &self.file,
         }
     }

@@ -128,7 +128,7 @@ impl CopyOptions {
         if !(1..=64).contains(&self.workers) {
             return Err(Error::InvalidArgument(format!("workers = {}: give 1 to 64", self.workers)));
         }
-        if self.chunk_size < BLOCK || self.chunk_size > 64 << 20 || self.chunk_size % BLOCK != 0 {
+        if self.chunk_size < BLOCK || self.chunk_size > 64 << 20 || !self.chunk_size.is_multiple_of(BLOCK) {
             return Err(Error::InvalidArgument(format!(
                 "chunk size = {}: give a multiple of 4096 from 4 KiB to 64 MiB",
                 self.chunk_size

@@ -178,17 +178,14 @@ fn zfs_raw_copy(req: &CloneRequest) -> Result<String, String> {
     if !s.zfs_encrypted() {
         return Err("the source is not encrypted: a raw send adds nothing over ZFS_COPY".into());
     }
-    if let Some(v) = req.zfs_version() {
-        if v < ZfsVersion::RAW_SEND {
-            return Err(format!("OpenZFS {v} has no raw send: it needs {} or later", ZfsVersion::RAW_SEND));
-        }
+    if let Some(v) = req.zfs_version().filter(|v| *v < ZfsVersion::RAW_SEND) {
+        return Err(format!("OpenZFS {v} has no raw send: it needs {} or later", ZfsVersion::RAW_SEND));
     }
     let key_loadable = raw_key_location(req).is_some();
     if t.size_bytes > s.size_bytes && !key_loadable {
-        return Err(format!(
-            "the target is larger than the source, and growing volsize needs the received key loaded, which volclone \
+        return Err("the target is larger than the source, and growing volsize needs the received key loaded, which volclone \
              cannot do without the source's key location (give source.zfs.key_location, not prompt)"
-        ));
+            .into());
     }
     let mut why = format!(
         "raw send keeps the ciphertext: the target becomes its own encryption root with the source's key ({})",
