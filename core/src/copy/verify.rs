@@ -15,7 +15,6 @@ use super::report::VerifyReport;
 use crate::error::{Error, Result};
 
 pub(super) fn verify(src: &Endpoint, tgt: &Endpoint, opts: &CopyOptions, progress: &dyn Progress, cancel: &CancelToken) -> Result<VerifyReport> {
-    device::drop_cache(&tgt.file);
     let s = device::open_for_verify(&src.path)?;
     let t = device::open_for_verify(&tgt.path)?;
     device::drop_cache(&t);

@@ -215,7 +215,7 @@ fn block_copy(req: &CloneRequest) -> Result<String, String> {
     let plaintext = no_plaintext(req, "a block copy")?;
     let sparse = sparse_mode(req);
     let mut why = format!("parallel block copy {} -> {}", s.device(), t.device());
-    if s.provider.is_zfs() != t.provider.is_zfs() || s.provider.is_thin() != t.provider.is_thin() || s.provider != t.provider {
+    if s.provider != t.provider {
         why.push_str(&format!(" ({} to {})", s.provider.name(), t.provider.name()));
     }
     why.push_str(match (sparse, luks_reason(req).is_some()) {
