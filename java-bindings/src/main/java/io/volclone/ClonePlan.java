@@ -7,8 +7,21 @@ import java.util.Optional;
 
 /** The planner's answer: the chosen strategy, the usable ones in order, and every rejection. */
 public final class ClonePlan {
-    /** One operation of a candidate, and the equivalent shell command. */
-    public record Step(String op, String command) {}
+    /**
+     * One operation of a candidate, the equivalent shell command, and the operation's arguments
+     * as the plan's JSON gives them (strings, booleans, longs, maps).
+     */
+    public record Step(String op, String command, Map<String, Object> args) {
+        /** A string argument, or empty. */
+        public Optional<String> string(String name) {
+            return Optional.ofNullable(args.get(name)).filter(String.class::isInstance).map(String.class::cast);
+        }
+
+        /** A boolean argument; false when absent. */
+        public boolean flag(String name) {
+            return Boolean.TRUE.equals(args.get(name));
+        }
+    }
 
     /** A usable strategy with the reason and what it runs. */
     public record Candidate(CloneStrategy strategy, int priority, boolean needsOpenDevices, String reason,
@@ -36,8 +49,10 @@ public final class ClonePlan {
             Map<String, Object> c = Json.object(o);
             List<Step> steps = new ArrayList<>();
             for (Object so : Json.list(c.get("steps"))) {
-                Map<String, Object> st = Json.object(so);
-                steps.add(new Step((String) st.get("op"), (String) st.get("command")));
+                Map<String, Object> st = new java.util.LinkedHashMap<>(Json.object(so));
+                String op = (String) st.remove("op");
+                String command = (String) st.remove("command");
+                steps.add(new Step(op, command, java.util.Collections.unmodifiableMap(st)));
             }
             cs.add(new Candidate(CloneStrategy.fromName((String) c.get("strategy")), ((Long) c.get("priority")).intValue(),
                 (Boolean) c.get("needs_open_devices"), (String) c.get("reason"), List.copyOf(steps), (String) c.get("warning")));

@@ -81,13 +81,24 @@ public final class LinstorCloneAdapter {
     }
 
     /**
-     * The block copy in place of {@code dd}: zero runs are skipped only on a thin target with no
-     * LUKS in either stack, the target is flushed, and the copy is verified when asked.
+     * The block copy in place of {@code dd}: runs the {@code block_copy} step of the plan's
+     * {@code BLOCK_COPY} candidate as the planner wrote it (devices, zero handling: skipped only
+     * on thin targets without LUKS; O_DIRECT where a side is a zvol), flushes the target, and
+     * verifies when asked.
+     *
+     * @throws VolcloneException INVALID_ARGUMENT when {@code step} is not a {@code block_copy} step
      */
-    public static CopyReport blockCopy(String sourceDevice, String targetDevice, boolean thinTarget, boolean luksInStack,
-                                       boolean verify, ProgressListener listener, CancelHandle cancel) throws VolcloneException {
-        SparseMode sparse = thinTarget && !luksInStack ? SparseMode.AUTO : SparseMode.NEVER;
-        CopyOptions opts = CopyOptions.builder().sparse(sparse).verify(verify).build();
-        return BlockCopier.copy(Path.of(sourceDevice), Path.of(targetDevice), opts, listener, cancel);
+    public static CopyReport blockCopy(ClonePlan.Step step, boolean verify, ProgressListener listener, CancelHandle cancel)
+        throws VolcloneException {
+        Objects.requireNonNull(step, "step");
+        if (!"block_copy".equals(step.op())) {
+            throw new VolcloneException(VolcloneException.Status.INVALID_ARGUMENT.code(),
+                "step " + step.op() + " is not a block copy: pass the block_copy step of the BLOCK_COPY candidate", null);
+        }
+        SparseMode sparse = SparseMode.valueOf(step.string("sparse").orElse("never").toUpperCase(java.util.Locale.ROOT));
+        CopyOptions opts = CopyOptions.builder().sparse(sparse).direct(step.flag("direct")).verify(verify).build();
+        String source = step.string("source").orElseThrow();
+        String target = step.string("target").orElseThrow();
+        return BlockCopier.copy(Path.of(source), Path.of(target), opts, listener, cancel);
     }
 }

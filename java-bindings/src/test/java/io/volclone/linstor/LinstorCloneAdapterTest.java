@@ -2,9 +2,14 @@ package io.volclone.linstor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.volclone.ClonePlan;
+import io.volclone.CloneStrategy;
 import io.volclone.CopyReport;
+import io.volclone.VolcloneException;
 import io.volclone.ZfsFacts;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,14 +45,45 @@ class LinstorCloneAdapterTest {
         assertTrue(!plain.encrypted());
     }
 
+    private static ClonePlan.Step blockCopyStep(LinstorCloneAdapter.Side src, LinstorCloneAdapter.Side tgt) throws Exception {
+        ClonePlan.Candidate c = LinstorCloneAdapter.plan(src, tgt, false, null).candidates().stream()
+            .filter(x -> x.strategy() == CloneStrategy.BLOCK_COPY).findFirst().orElseThrow();
+        return c.steps().get(0);
+    }
+
     @Test
-    void blockCopyReplacesDd(@TempDir Path dir) throws Exception {
+    void blockCopyRunsThePlannersStep(@TempDir Path dir) throws Exception {
         byte[] data = new byte[3 << 20];
         new Random(5).nextBytes(data);
+        java.util.Arrays.fill(data, 1 << 20, 2 << 20, (byte) 0);
         Path src = Files.write(dir.resolve("src"), data);
         Path dst = Files.write(dir.resolve("dst"), new byte[3 << 20]);
-        CopyReport r = LinstorCloneAdapter.blockCopy(src.toString(), dst.toString(), true, false, true, null, null);
+        var a = LinstorCloneAdapter.Side.of("FILE_THIN", "files", List.of("STORAGE"), "a.img", src.toString(), 3 << 20, true, null);
+        var b = LinstorCloneAdapter.Side.of("FILE_THIN", "files", List.of("STORAGE"), "b.img", dst.toString(), 3 << 20, true, null);
+        ClonePlan.Step step = blockCopyStep(a, b);
+        assertEquals("block_copy", step.op());
+        assertEquals("auto", step.string("sparse").orElseThrow());
+        assertFalse(step.flag("direct"));
+        CopyReport r = LinstorCloneAdapter.blockCopy(step, true, null, null);
         assertTrue(r.verified());
+        assertEquals(1 << 20, r.bytesZero() + r.bytesHole());
         assertArrayEquals(data, Files.readAllBytes(dst));
+    }
+
+    @Test
+    void blockCopyStepAsksForDirectIoOnZvolsAndRefusesOtherSteps() throws Exception {
+        String plain = "encryption\toff\nencryptionroot\t-\nkeystatus\t-\nkeylocation\tnone\n";
+        var z = LinstorCloneAdapter.Side.of("ZFS_THIN", "zp", List.of("STORAGE"), "tank/a", null, 1L << 30, true, plain);
+        var z2 = LinstorCloneAdapter.Side.of("ZFS_THIN", "zp", List.of("STORAGE"), "tank/b", null, 1L << 30, true, plain);
+        var thin = LinstorCloneAdapter.Side.of("LVM_THIN", "t", List.of("STORAGE"), "vg/c", null, 1L << 30, true, null);
+        ClonePlan.Step step = blockCopyStep(z, thin);
+        assertTrue(step.flag("direct"));
+        assertEquals("/dev/zvol/tank/a", step.string("source").orElseThrow());
+        assertTrue(step.command().contains("--direct"));
+        ClonePlan.Step snapshot = LinstorCloneAdapter.plan(z, z2, false, null).candidates().get(0).steps().get(0);
+        assertEquals("zfs_snapshot", snapshot.op());
+        VolcloneException e = assertThrows(VolcloneException.class, () -> LinstorCloneAdapter.blockCopy(snapshot, false, null, null));
+        assertEquals(VolcloneException.Status.INVALID_ARGUMENT, e.status());
+        assertTrue(e.getMessage().contains("not a block copy"), e.getMessage());
     }
 }
