@@ -112,6 +112,10 @@ enum volclone_zero_method
    * BLKDISCARD (zvols).
    */
   VOLCLONE_ZERO_METHOD_DISCARD = 4,
+  /**
+   * BLKDISCARD, read back, zeros written where the device kept data (dm-thin).
+   */
+  VOLCLONE_ZERO_METHOD_DISCARD_CHECKED = 5,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

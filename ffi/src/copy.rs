@@ -35,6 +35,8 @@ pub enum volclone_zero_method {
     ZeroOut = 3,
     /// BLKDISCARD (zvols).
     Discard = 4,
+    /// BLKDISCARD, read back, zeros written where the device kept data (dm-thin).
+    DiscardChecked = 5,
 }
 
 /// Copy options. Fill with `volclone_copy_options_init` first, then change fields: new fields
@@ -169,6 +171,7 @@ fn to_report(r: &CopyReport) -> volclone_copy_report {
             ZeroMethod::PunchHole => volclone_zero_method::PunchHole,
             ZeroMethod::ZeroOut => volclone_zero_method::ZeroOut,
             ZeroMethod::Discard => volclone_zero_method::Discard,
+            ZeroMethod::DiscardChecked => volclone_zero_method::DiscardChecked,
         },
         direct: r.direct,
         fsynced: r.fsynced,

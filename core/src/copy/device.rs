@@ -167,6 +167,8 @@ pub(super) fn zero_method(target: &Endpoint, sparse: SparseMode) -> ZeroMethod {
             Some(dir) if is_zvol(&dir) => ZeroMethod::Discard,
             // fallocate(PUNCH_HOLE) on a block device is a write-zeroes that may unmap.
             Some(dir) if queue_attr(&dir, "write_zeroes_max_bytes").unwrap_or(0) > 0 => ZeroMethod::PunchHole,
+            // BLKZEROOUT would write the zeros and allocate a thin LV: discard, then check.
+            Some(dir) if queue_attr(&dir, "discard_max_bytes").unwrap_or(0) > 0 => ZeroMethod::DiscardChecked,
             _ => ZeroMethod::ZeroOut,
         },
     }
@@ -196,7 +198,7 @@ pub(super) fn make_zero(target: &Endpoint, method: ZeroMethod, off: u64, len: u6
                 libc::fallocate(fd, libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE, off as libc::off_t, len as libc::off_t)
             }
         }
-        ZeroMethod::ZeroOut | ZeroMethod::Discard => {
+        ZeroMethod::ZeroOut | ZeroMethod::Discard | ZeroMethod::DiscardChecked => {
             let range = [off, len];
             let req = if method == ZeroMethod::ZeroOut { BLKZEROOUT } else { BLKDISCARD };
             // SAFETY: both ioctls read two u64 through the pointer.
@@ -212,7 +214,7 @@ pub(super) fn drop_cache(file: &File) {
     unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
 }
 
-/// Opens a side read-only for verification (never exclusively).
+/// Opens a side read-only, for verification or to read a target back (never exclusively).
 pub(super) fn open_for_verify(path: &Path) -> Result<File> {
-    open(path, false, libc::O_CLOEXEC).map_err(|e| Error::io("open for verify", path, None, e))
+    open(path, false, libc::O_CLOEXEC).map_err(|e| Error::io("open for reading", path, None, e))
 }

@@ -26,6 +26,8 @@ pub(super) struct Counters {
     written: AtomicU64,
     zero: AtomicU64,
     hole: AtomicU64,
+    /// Bytes a discard left non-zero, written as zeros instead.
+    discard_kept: AtomicU64,
 }
 
 /// State the workers of one pass share: the next chunk, the first error, the stop flag.
@@ -152,7 +154,8 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
     tracing::debug!(?method, size = src.size, "copy start");
     let started = Instant::now();
     let pass = Pass::new(src.size, opts, cancel);
-    let job = Job { pass: &pass, src: &src, tgt: &tgt, data: &data, method, fallback: AtomicBool::new(false) };
+    let reader = (method == ZeroMethod::DiscardChecked).then(|| device::open_for_verify(&tgt.path)).transpose()?;
+    let job = Job { pass: &pass, src: &src, tgt: &tgt, data: &data, method, fallback: AtomicBool::new(false), reader };
     pass.run(opts.workers, "copy", progress, |buf| {
         while let Some((off, len)) = pass.claim() {
             if let Err(e) = job.chunk(buf.as_mut_slice(), off, len) {
@@ -162,6 +165,10 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
     })?;
     if job.fallback.load(Relaxed) {
         notes.push(format!("{} refused {method:?}: zeros were written instead", tgt.path.display()));
+    }
+    let kept = pass.counters.discard_kept.load(Relaxed);
+    if kept > 0 {
+        notes.push(format!("{} kept data on discard for {kept} bytes: zeros were written there", tgt.path.display()));
     }
     if opts.fsync {
         tgt.file.sync_data().map_err(|e| Error::io("fdatasync", &tgt.path, None, e))?;
@@ -197,6 +204,8 @@ struct Job<'a> {
     method: ZeroMethod,
     /// Set once the target refused `method`: zeros are written from then on.
     fallback: AtomicBool,
+    /// A read-only descriptor of the target, to read discarded ranges back (`DiscardChecked`).
+    reader: Option<std::fs::File>,
 }
 
 impl Job<'_> {
@@ -213,27 +222,47 @@ impl Job<'_> {
             src.fd_for(off, len).read_exact_at(buf, off).map_err(|e| read_error(src, off, e))?;
             c.read.fetch_add(len as u64, Relaxed);
         }
-        let runs: Box<dyn Iterator<Item = (usize, usize, bool)>> =
-            if self.method == ZeroMethod::Write { Box::new(std::iter::once((0, len, false))) } else { Box::new(zero::runs(buf)) };
-        for (o, l, is_zero) in runs {
+        let mut o = 0;
+        while o < len {
+            let (l, is_zero) = if self.method == ZeroMethod::Write { (len, false) } else { zero::run_at(buf, o) };
             let at = off + o as u64;
-            if is_zero && !self.fallback.load(Relaxed) {
-                match device::make_zero(tgt, self.method, at, l as u64) {
-                    Ok(()) => {
-                        c.zero.fetch_add(l as u64, Relaxed);
-                        continue;
-                    }
-                    Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EINVAL | libc::ENOTTY)) => {
-                        self.fallback.store(true, Relaxed);
-                    }
-                    Err(e) => return Err(Error::io("zero", &tgt.path, Some(at), e)),
-                }
+            if !(is_zero && self.zeroed(&mut buf[o..o + l], at)?) {
+                tgt.fd_for(at, l).write_all_at(&buf[o..o + l], at).map_err(|e| Error::io("write target", &tgt.path, Some(at), e))?;
+                c.written.fetch_add(l as u64, Relaxed);
             }
-            tgt.fd_for(at, l).write_all_at(&buf[o..o + l], at).map_err(|e| Error::io("write target", &tgt.path, Some(at), e))?;
-            c.written.fetch_add(l as u64, Relaxed);
+            o += l;
         }
         c.done.fetch_add(len as u64, Relaxed);
         Ok(())
+    }
+}
+
+impl Job<'_> {
+    /// Makes the target read zeros at `at` for the zero run `run` without writing it, if the
+    /// target can; `false` means the caller writes `run` (still all zeros) instead.
+    fn zeroed(&self, run: &mut [u8], at: u64) -> Result<bool> {
+        let tgt = self.tgt;
+        if self.fallback.load(Relaxed) {
+            return Ok(false);
+        }
+        match device::make_zero(tgt, self.method, at, run.len() as u64) {
+            Ok(()) => {}
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EINVAL | libc::ENOTTY)) => {
+                self.fallback.store(true, Relaxed);
+                return Ok(false);
+            }
+            Err(e) => return Err(Error::io("zero", &tgt.path, Some(at), e)),
+        }
+        if let Some(reader) = &self.reader {
+            reader.read_exact_at(run, at).map_err(|e| Error::io("read back discarded range of", &tgt.path, Some(at), e))?;
+            if !zero::is_zero(run) {
+                run.fill(0);
+                self.pass.counters.discard_kept.fetch_add(run.len() as u64, Relaxed);
+                return Ok(false);
+            }
+        }
+        self.pass.counters.zero.fetch_add(run.len() as u64, Relaxed);
+        Ok(true)
     }
 }
 

@@ -19,6 +19,10 @@ pub enum ZeroMethod {
     ZeroOut,
     /// `BLKDISCARD` on a device that reads zeros after discard (a ZFS zvol frees the blocks).
     Discard,
+    /// `BLKDISCARD`, then the range is read back, and zeros are written where it does not read
+    /// zeros: for devices that may keep data on discard (dm-thin keeps partial pool blocks), so
+    /// thin LVs stay thin where `BLKZEROOUT` would allocate.
+    DiscardChecked,
 }
 
 /// Result of [`super::verify`]: a whole-volume digest of each side.

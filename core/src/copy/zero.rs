@@ -14,25 +14,32 @@ pub fn is_zero(buf: &[u8]) -> bool {
     mid.chunks(256).all(|c| c.iter().fold(0u128, |acc, &w| acc | w) == 0)
 }
 
-/// Splits `buf` (which starts at a block boundary) into alternating runs of data and zeros,
-/// at [`BLOCK`] granularity: `(offset in buf, len, is_zero)`.
-pub(super) fn runs(buf: &[u8]) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
+/// The run of data or zeros that starts at `pos` of `buf` (a block boundary), at [`BLOCK`]
+/// granularity: `(len, is_zero)`. A cursor rather than an iterator, so the caller may reuse
+/// the run's bytes before asking for the next one.
+pub(super) fn run_at(buf: &[u8], pos: usize) -> (usize, bool) {
+    let zero = is_zero(&buf[pos..(pos + BLOCK).min(buf.len())]);
+    let mut end = (pos + BLOCK).min(buf.len());
+    while end < buf.len() {
+        let next = (end + BLOCK).min(buf.len());
+        if is_zero(&buf[end..next]) != zero {
+            break;
+        }
+        end = next;
+    }
+    (end - pos, zero)
+}
+
+/// All runs of `buf` as `(offset in buf, len, is_zero)`, alternating data and zeros.
+#[cfg(test)]
+fn runs(buf: &[u8]) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
     let mut pos = 0;
     std::iter::from_fn(move || {
-        if pos >= buf.len() {
-            return None;
-        }
-        let start = pos;
-        let zero = is_zero(&buf[pos..(pos + BLOCK).min(buf.len())]);
-        pos = (pos + BLOCK).min(buf.len());
-        while pos < buf.len() {
-            let end = (pos + BLOCK).min(buf.len());
-            if is_zero(&buf[pos..end]) != zero {
-                break;
-            }
-            pos = end;
-        }
-        Some((start, pos - start, zero))
+        (pos < buf.len()).then(|| {
+            let (len, zero) = run_at(buf, pos);
+            pos += len;
+            (pos - len, len, zero)
+        })
     })
 }
 
