@@ -155,6 +155,35 @@ typedef uint32_t volclone_sparse_mode;
 #endif // __cplusplus
 
 /**
+ * O_DIRECT or buffered I/O (see `volclone copy --io`).
+ */
+enum volclone_io_mode
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * O_DIRECT onto block devices, buffered I/O onto files.
+   */
+  VOLCLONE_IO_MODE_AUTO = 0,
+  /**
+   * O_DIRECT on both sides (buffered where refused, with a note).
+   */
+  VOLCLONE_IO_MODE_DIRECT = 1,
+  /**
+   * Buffered I/O on both sides.
+   */
+  VOLCLONE_IO_MODE_BUFFERED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum volclone_io_mode volclone_io_mode;
+#else
+typedef uint32_t volclone_io_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A cancel handle (opaque). Create with `volclone_cancel_new`, free with `volclone_cancel_free`.
  */
 typedef struct volclone_cancel volclone_cancel;
@@ -182,9 +211,9 @@ typedef struct volclone_copy_options {
    */
   uint32_t sparse;
   /**
-   * O_DIRECT (falls back to buffered I/O where refused).
+   * I/O mode: a `volclone_io_mode` value (a plain integer, like `sparse`).
    */
-  bool direct;
+  uint32_t io;
   /**
    * fdatasync the target at the end.
    */

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use volclone_core::copy::{self, CancelToken, CopyOptions, SparseMode};
+use volclone_core::copy::{self, CancelToken, CopyOptions, IoMode, SparseMode};
 use volclone_core::exec::{self, ExecOptions};
 use volclone_core::request::{PlanOptions, ProviderKind, REQUEST_VERSION, ZfsVersion};
 use volclone_core::zfs::{ZfsCli, ZfsOps, facts};
@@ -59,8 +59,12 @@ enum Command {
         /// Zero handling: auto, always (target known to read zeros) or never (LUKS, thick).
         #[arg(long, default_value = "auto")]
         sparse: String,
-        /// Use O_DIRECT (falls back to buffered I/O with a note where refused).
-        #[arg(long)]
+        /// I/O: auto (O_DIRECT onto block devices, buffered onto files), direct, or buffered.
+        /// O_DIRECT falls back to buffered I/O, with a note, where refused.
+        #[arg(long, default_value = "auto")]
+        io: String,
+        /// Shorthand for `--io direct`.
+        #[arg(long, conflicts_with = "io")]
         direct: bool,
         /// Skip the final fdatasync of the target.
         #[arg(long)]
@@ -155,12 +159,12 @@ pub fn run() -> Result<ExitCode, Error> {
             req.options.linstor_stock |= linstor_stock;
             plan(req, json, compare)
         }
-        Command::Copy { source, target, workers, chunk_size, sparse, direct, no_fsync, verify, rate, create, json, quiet } => {
+        Command::Copy { source, target, workers, chunk_size, sparse, io, direct, no_fsync, verify, rate, create, json, quiet } => {
             let opts = CopyOptions::default()
                 .workers(workers)
                 .chunk_size(usize::try_from(copy::parse_size(&chunk_size)?).unwrap_or(usize::MAX))
                 .sparse(SparseMode::parse(&sparse)?)
-                .direct(direct)
+                .io(if direct { IoMode::Direct } else { IoMode::parse(&io)? })
                 .fsync(!no_fsync)
                 .verify(verify)
                 .rate_limit(rate.as_deref().map(copy::parse_size).transpose()?)

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::*;
-use volclone_core::copy::{self, CancelToken, CopyOptions, NoProgress, ProgressUpdate, SparseMode, ZeroMethod};
+use volclone_core::copy::{self, CancelToken, CopyOptions, IoMode, NoProgress, ProgressUpdate, SparseMode, ZeroMethod};
 use volclone_core::{Error, ErrorKind};
 
 fn run(src: &std::path::Path, dst: &std::path::Path, opts: &CopyOptions) -> Result<copy::CopyReport, Error> {
@@ -104,9 +104,11 @@ fn direct_io_copies_unaligned_tails() {
     let (s, t) = (d.path().join("s"), d.path().join("t"));
     let size = make_image(&s, &[Piece::Data(3 * MIB + 513)], 7);
     make_sparse(&t, size);
-    let r = run(&s, &t, &CopyOptions::default().direct(true)).unwrap();
+    let r = run(&s, &t, &CopyOptions::default().io(IoMode::Direct)).unwrap();
     assert_same_prefix(&s, &t, size);
     assert!(r.direct || !r.notes.is_empty(), "either O_DIRECT or a note saying why not");
+    let r = run(&s, &t, &CopyOptions::default()).unwrap();
+    assert!(!r.direct, "a file target is copied buffered by default");
 }
 
 #[test]

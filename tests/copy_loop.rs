@@ -8,7 +8,7 @@ use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
 
 use common::*;
-use volclone_core::copy::{self, CancelToken, CopyOptions, NoProgress, ZeroMethod};
+use volclone_core::copy::{self, CancelToken, CopyOptions, IoMode, NoProgress, ZeroMethod};
 use volclone_core::ErrorKind;
 
 fn run(src: &std::path::Path, dst: &std::path::Path, opts: &CopyOptions) -> Result<copy::CopyReport, volclone_core::Error> {
@@ -25,13 +25,14 @@ fn file_to_loop_device_stays_thin_and_identical() {
     let Some(lo) = Loop::attach(&backing, false, "file_to_loop_device_stays_thin_and_identical") else { return };
     let r = run(&s, &lo.dev, &CopyOptions::default().verify(true)).unwrap();
     assert_eq!(r.zero_method, ZeroMethod::PunchHole);
+    assert!(r.direct, "a block-device target gets O_DIRECT by default: {:?}", r.notes);
     assert!(r.verify.unwrap().matched);
     assert_same_prefix(&s, &lo.dev, size);
     assert!(allocated(&backing) <= 2 * MIB + 64 * 1024, "backing file allocated {}", allocated(&backing));
 }
 
 #[test]
-fn loop_to_loop_read_only_source_direct() {
+fn loop_to_loop_read_only_source_direct_and_buffered() {
     let d = tempfile::tempdir().unwrap();
     let s = d.path().join("s");
     let size = make_image(&s, &[Piece::Data(3 * MIB), Piece::Zeros(MIB)], 22);
@@ -39,8 +40,12 @@ fn loop_to_loop_read_only_source_direct() {
     make_image(&backing, &[Piece::Data(size)], 23); // old data everywhere
     let Some(src) = Loop::attach(&s, true, "loop_to_loop_read_only_source_direct") else { return };
     let Some(dst) = Loop::attach(&backing, false, "loop_to_loop_read_only_source_direct") else { return };
-    let r = run(&src.dev, &dst.dev, &CopyOptions::default().direct(true).verify(true)).unwrap();
+    let r = run(&src.dev, &dst.dev, &CopyOptions::default().io(IoMode::Direct).verify(true)).unwrap();
     assert!(r.direct, "loop devices take O_DIRECT: {:?}", r.notes);
+    assert_same_prefix(&s, &dst.dev, size);
+    make_image(&backing, &[Piece::Data(size)], 25);
+    let r = run(&src.dev, &dst.dev, &CopyOptions::default().io(IoMode::Buffered).verify(true)).unwrap();
+    assert!(!r.direct, "buffered I/O was asked for");
     assert_same_prefix(&s, &dst.dev, size);
 }
 

@@ -213,9 +213,6 @@ pub enum StepOp {
         target: String,
         /// Zero handling on the target.
         sparse: SparseMode,
-        /// O_DIRECT on both sides (asked for when a side is a zvol: measured faster there).
-        #[serde(default)]
-        direct: bool,
     },
     /// LINSTOR's stock `dd` (only in `linstor_stock` plans).
     Dd {
@@ -268,9 +265,8 @@ impl StepOp {
             StepOp::LvmRemoveEmpty { lv } => format!("lvremove -y {lv}  # only if unused"),
             StepOp::LvmRename { vg, from, to } => format!("lvrename {vg} {from} {to}"),
             StepOp::LvmResize { lv, size_bytes } => format!("lvresize -L {size_bytes}b {lv}"),
-            StepOp::BlockCopy { source, target, sparse, direct } => {
-                let direct = if *direct { "--direct " } else { "" };
-                format!("volclone copy --sparse {} {direct}{source} {target}", sparse.name())
+            StepOp::BlockCopy { source, target, sparse } => {
+                format!("volclone copy --sparse {} {source} {target}", sparse.name())
             }
             StepOp::Dd { source, target, sparse } => {
                 let conv = if *sparse { "nocreat,sparse" } else { "nocreat" };

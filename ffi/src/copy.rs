@@ -3,7 +3,7 @@
 use std::ffi::{c_char, c_void};
 use std::path::Path;
 
-use volclone_core::copy::{self, CancelToken, CopyOptions, CopyReport, Progress, ProgressUpdate, SparseMode, ZeroMethod};
+use volclone_core::copy::{self, CancelToken, CopyOptions, CopyReport, IoMode, Progress, ProgressUpdate, SparseMode, ZeroMethod};
 
 use crate::cancel::{token, volclone_cancel};
 use crate::error::{fail, map_error, volclone_status};
@@ -19,6 +19,18 @@ pub enum volclone_sparse_mode {
     Always = 1,
     /// Write every zero (thick targets, LUKS).
     Never = 2,
+}
+
+/// O_DIRECT or buffered I/O (see `volclone copy --io`).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum volclone_io_mode {
+    /// O_DIRECT onto block devices, buffered I/O onto files.
+    Auto = 0,
+    /// O_DIRECT on both sides (buffered where refused, with a note).
+    Direct = 1,
+    /// Buffered I/O on both sides.
+    Buffered = 2,
 }
 
 /// How zero runs were handled on the target.
@@ -53,8 +65,8 @@ pub struct volclone_copy_options {
     /// Zero handling: a `volclone_sparse_mode` value (a plain integer, so a bad value is an
     /// error rather than undefined behaviour).
     pub sparse: u32,
-    /// O_DIRECT (falls back to buffered I/O where refused).
-    pub direct: bool,
+    /// I/O mode: a `volclone_io_mode` value (a plain integer, like `sparse`).
+    pub io: u32,
     /// fdatasync the target at the end.
     pub fsync: bool,
     /// Re-read and compare both sides afterwards.
@@ -123,7 +135,11 @@ impl From<&CopyOptions> for volclone_copy_options {
                 SparseMode::Always => volclone_sparse_mode::Always,
                 SparseMode::Never => volclone_sparse_mode::Never,
             } as u32,
-            direct: o.direct,
+            io: match o.io {
+                IoMode::Auto => volclone_io_mode::Auto,
+                IoMode::Direct => volclone_io_mode::Direct,
+                IoMode::Buffered => volclone_io_mode::Buffered,
+            } as u32,
             fsync: o.fsync,
             verify: o.verify,
             create_target: o.create_target,
@@ -145,11 +161,17 @@ fn to_core(o: &volclone_copy_options) -> Result<CopyOptions, volclone_status> {
         2 => SparseMode::Never,
         other => return Err(fail(volclone_status::InvalidArgument, &format!("options.sparse is {other}: give AUTO, ALWAYS or NEVER"))),
     };
+    let io = match o.io {
+        0 => IoMode::Auto,
+        1 => IoMode::Direct,
+        2 => IoMode::Buffered,
+        other => return Err(fail(volclone_status::InvalidArgument, &format!("options.io is {other}: give AUTO, DIRECT or BUFFERED"))),
+    };
     Ok(CopyOptions::default()
         .workers(o.workers as usize)
         .chunk_size(usize::try_from(o.chunk_size).unwrap_or(usize::MAX))
         .sparse(sparse)
-        .direct(o.direct)
+        .io(io)
         .fsync(o.fsync)
         .verify(o.verify)
         .create_target(o.create_target)

@@ -148,6 +148,11 @@ static void test_copy(void) {
     bad.sparse = 7;
     CHECK(volclone_copy(src, dst, &bad, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_INVALID_ARGUMENT);
     volclone_copy_options_init(&bad);
+    CHECK(bad.io == VOLCLONE_IO_MODE_AUTO);
+    bad.io = 9;
+    CHECK(volclone_copy(src, dst, &bad, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_INVALID_ARGUMENT);
+    CHECK(strstr(volclone_last_error(), "options.io is 9") != NULL);
+    volclone_copy_options_init(&bad);
     bad.struct_size = 8;
     CHECK(volclone_copy(src, dst, &bad, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_INVALID_ARGUMENT);
     CHECK(strstr(volclone_last_error(), "volclone_copy_options_init") != NULL);

@@ -8,7 +8,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use super::options::{BLOCK, CopyOptions, SparseMode};
+use super::options::{BLOCK, SparseMode};
 use super::report::ZeroMethod;
 use crate::error::{Error, Result};
 
@@ -112,9 +112,9 @@ pub(super) fn refuse_same(source: &Path, target: &Path) -> Result<()> {
 
 /// Opens the target for writing without truncating it; block devices with O_EXCL, so a
 /// mounted or otherwise claimed device is refused. Creates a missing file only when asked.
-pub(super) fn open_target(path: &Path, opts: &CopyOptions, source_size: u64, notes: &mut Vec<String>) -> Result<Endpoint> {
+pub(super) fn open_target(path: &Path, create: bool, direct: bool, source_size: u64, notes: &mut Vec<String>) -> Result<Endpoint> {
     if !path.exists() {
-        if !opts.create_target {
+        if !create {
             let why = format!("does not exist: create it with at least {source_size} bytes, or ask to create it (--create)");
             return Err(Error::io("open target", path, None, std::io::Error::new(std::io::ErrorKind::NotFound, why)));
         }
@@ -124,7 +124,7 @@ pub(super) fn open_target(path: &Path, opts: &CopyOptions, source_size: u64, not
     let meta = kind(path, "open target")?;
     let is_block = meta.file_type().is_block_device();
     let flags = libc::O_CLOEXEC | if is_block { libc::O_EXCL } else { 0 };
-    let (file, direct) = open_maybe_direct(path, true, flags, opts.direct, notes).map_err(|e| match e.raw_os_error() {
+    let (file, direct) = open_maybe_direct(path, true, flags, direct, notes).map_err(|e| match e.raw_os_error() {
         Some(libc::EBUSY) => Error::Busy {
             path: path.into(),
             detail: "exclusive open (O_EXCL) refused: mounted, or held by another driver such as DRBD or device-mapper".into(),

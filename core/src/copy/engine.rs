@@ -2,7 +2,7 @@
 //! themselves), read with `pread`, split the chunk into data and zero runs, and write or zero
 //! each run with `pwrite`/punch/zero-out. Progress is reported from a separate thread.
 
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, FileTypeExt};
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::buffer::AlignedBuf;
 use super::device::{self, Endpoint};
 use super::extents::DataMap;
-use super::options::CopyOptions;
+use super::options::{CopyOptions, IoMode};
 use super::progress::{CancelToken, Progress, ProgressUpdate};
 use super::rate::RateLimiter;
 use super::report::{CopyReport, ZeroMethod};
@@ -138,9 +138,14 @@ impl<'a> Pass<'a> {
 pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Progress, cancel: &CancelToken) -> Result<CopyReport> {
     opts.validate()?;
     let mut notes = Vec::new();
-    let src = device::open_source(source, opts.direct, &mut notes)?;
+    let direct = match opts.io {
+        IoMode::Direct => true,
+        IoMode::Buffered => false,
+        IoMode::Auto => std::fs::metadata(target).is_ok_and(|m| m.file_type().is_block_device()),
+    };
+    let src = device::open_source(source, direct, &mut notes)?;
     device::refuse_same(source, target)?;
-    let tgt = device::open_target(target, opts, src.size, &mut notes)?;
+    let tgt = device::open_target(target, opts.create_target, direct, src.size, &mut notes)?;
     if tgt.size < src.size {
         return Err(Error::TargetTooSmall {
             source_name: source.display().to_string(),

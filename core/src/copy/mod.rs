@@ -1,7 +1,8 @@
 //! The block copier that replaces LINSTOR's `dd`: several workers copy aligned chunks with
 //! positional I/O, out of order, each with one reused buffer; zero runs are skipped, punched or
 //! zeroed-out instead of written (per [`SparseMode`]); source holes are not read; the target is
-//! flushed at the end and can be verified.
+//! flushed at the end and can be verified. Block-device targets get O_DIRECT by default
+//! ([`IoMode::Auto`]).
 
 mod buffer;
 mod device;
@@ -16,7 +17,7 @@ mod zero;
 
 pub use device::block_device_size;
 pub use engine::copy;
-pub use options::{CopyOptions, SparseMode, parse_size};
+pub use options::{CopyOptions, IoMode, SparseMode, parse_size};
 pub use progress::{CancelToken, NoProgress, Progress, ProgressUpdate};
 pub use report::{CopyReport, VerifyReport, ZeroMethod};
 pub use zero::is_zero;

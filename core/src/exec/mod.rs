@@ -128,8 +128,8 @@ impl Run<'_> {
             StepOp::ZfsRename { from, to } => zfs.rename(from, to)?,
             StepOp::ZfsSet { dataset, property, value } => zfs.set(dataset, property, value)?,
             StepOp::ZfsLoadKey { dataset } => zfs.load_key(dataset)?,
-            StepOp::BlockCopy { source, target, sparse, direct } => {
-                let o = opts.copy.clone().sparse(*sparse).direct(opts.copy.direct || *direct);
+            StepOp::BlockCopy { source, target, sparse } => {
+                let o = opts.copy.clone().sparse(*sparse);
                 let r = copy::copy(Path::new(source), Path::new(target), &o, progress, cancel)?;
                 self.report.bytes += r.bytes_total;
             }

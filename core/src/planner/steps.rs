@@ -34,7 +34,6 @@ pub(super) fn steps(strategy: Strategy, req: &CloneRequest) -> Vec<Step> {
             source: req.source.device(),
             target: req.target.device(),
             sparse: sparse_mode(req),
-            direct: req.source.provider.is_zfs() || req.target.provider.is_zfs(),
         }],
     };
     ops.into_iter().map(Step::from).collect()

@@ -234,23 +234,6 @@ fn mixed_providers_block_copy_sparse_only_on_thin_targets() {
 }
 
 #[test]
-fn block_copy_is_direct_when_a_side_is_a_zvol() {
-    let direct = |p: &Plan| match &ops(p, BlockCopy)[0] {
-        StepOp::BlockCopy { direct, .. } => *direct,
-        other => panic!("not a block copy: {other:?}"),
-    };
-    let z = zfs("p/src", ProviderKind::ZfsThin, ZfsFacts::plain(), true);
-    let thin = || lvm("vg/tgt", ProviderKind::LvmThin, "thin1");
-    let p = plan(&req(z.clone(), thin()));
-    assert!(direct(&p));
-    assert!(p.candidate(BlockCopy).unwrap().steps[0].command.contains(" --direct "));
-    assert!(direct(&plan(&req(lvm("vg/src", ProviderKind::Lvm, "p"), zfs("p/tgt", ProviderKind::Zfs, ZfsFacts::plain(), true)))));
-    let p = plan(&req(lvm("vg/src", ProviderKind::LvmThin, "thin1"), lvm("vg2/tgt", ProviderKind::LvmThin, "thin2")));
-    assert!(!direct(&p));
-    assert!(!p.candidate(BlockCopy).unwrap().steps[0].command.contains("--direct"));
-}
-
-#[test]
 fn smaller_target_gets_no_strategy_with_sizes_in_the_reason() {
     let mut t = lvm("vg/tgt", ProviderKind::LvmThin, "thin1");
     t.size_bytes = 1000;

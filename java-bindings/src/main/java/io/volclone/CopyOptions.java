@@ -7,7 +7,7 @@ public final class CopyOptions {
     private final int workers;
     private final long chunkSize;
     private final SparseMode sparse;
-    private final boolean direct;
+    private final IoMode io;
     private final boolean fsync;
     private final boolean verify;
     private final boolean createTarget;
@@ -17,14 +17,14 @@ public final class CopyOptions {
         workers = b.workers;
         chunkSize = b.chunkSize;
         sparse = Objects.requireNonNull(b.sparse, "sparse");
-        direct = b.direct;
+        io = Objects.requireNonNull(b.io, "io");
         fsync = b.fsync;
         verify = b.verify;
         createTarget = b.createTarget;
         rateLimit = b.rateLimit;
     }
 
-    /** 4 workers, 1 MiB chunks, sparse AUTO, buffered I/O, fdatasync, no verify. */
+    /** 4 workers, 1 MiB chunks, sparse AUTO, I/O AUTO, fdatasync, no verify. */
     public static CopyOptions defaults() {
         return builder().build();
     }
@@ -36,7 +36,8 @@ public final class CopyOptions {
 
     String toJson() {
         return "{\"workers\": " + workers + ", \"chunk_size\": " + chunkSize + ", \"sparse\": "
-            + Json.quote(sparse.name().toLowerCase()) + ", \"direct\": " + direct + ", \"fsync\": " + fsync
+            + Json.quote(sparse.name().toLowerCase(java.util.Locale.ROOT)) + ", \"io\": "
+            + Json.quote(io.name().toLowerCase(java.util.Locale.ROOT)) + ", \"fsync\": " + fsync
             + ", \"verify\": " + verify + ", \"create_target\": " + createTarget + ", \"rate_limit\": "
             + (rateLimit > 0 ? Long.toString(rateLimit) : "null") + "}";
     }
@@ -46,7 +47,7 @@ public final class CopyOptions {
         private int workers = 4;
         private long chunkSize = 1 << 20;
         private SparseMode sparse = SparseMode.AUTO;
-        private boolean direct;
+        private IoMode io = IoMode.AUTO;
         private boolean fsync = true;
         private boolean verify;
         private boolean createTarget;
@@ -72,9 +73,9 @@ public final class CopyOptions {
             return this;
         }
 
-        /** O_DIRECT. */
-        public Builder direct(boolean v) {
-            direct = v;
+        /** O_DIRECT or buffered I/O. */
+        public Builder io(IoMode v) {
+            io = v;
             return this;
         }
 

@@ -82,8 +82,8 @@ public final class LinstorCloneAdapter {
 
     /**
      * The block copy in place of {@code dd}: runs the {@code block_copy} step of the plan's
-     * {@code BLOCK_COPY} candidate as the planner wrote it (devices, zero handling: skipped only
-     * on thin targets without LUKS; O_DIRECT where a side is a zvol), flushes the target, and
+     * {@code BLOCK_COPY} candidate as the planner wrote it (devices; zero handling: skipped only
+     * on thin targets without LUKS), with O_DIRECT onto block devices, flushes the target, and
      * verifies when asked.
      *
      * @throws VolcloneException INVALID_ARGUMENT when {@code step} is not a {@code block_copy} step
@@ -96,7 +96,7 @@ public final class LinstorCloneAdapter {
                 "step " + step.op() + " is not a block copy: pass the block_copy step of the BLOCK_COPY candidate", null);
         }
         SparseMode sparse = SparseMode.valueOf(step.string("sparse").orElse("never").toUpperCase(java.util.Locale.ROOT));
-        CopyOptions opts = CopyOptions.builder().sparse(sparse).direct(step.flag("direct")).verify(verify).build();
+        CopyOptions opts = CopyOptions.builder().sparse(sparse).verify(verify).build();
         String source = step.string("source").orElseThrow();
         String target = step.string("target").orElseThrow();
         return BlockCopier.copy(Path.of(source), Path.of(target), opts, listener, cancel);

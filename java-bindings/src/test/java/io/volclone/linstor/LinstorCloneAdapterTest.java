@@ -2,7 +2,6 @@ package io.volclone.linstor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,7 +62,6 @@ class LinstorCloneAdapterTest {
         ClonePlan.Step step = blockCopyStep(a, b);
         assertEquals("block_copy", step.op());
         assertEquals("auto", step.string("sparse").orElseThrow());
-        assertFalse(step.flag("direct"));
         CopyReport r = LinstorCloneAdapter.blockCopy(step, true, null, null);
         assertTrue(r.verified());
         assertEquals(1 << 20, r.bytesZero() + r.bytesHole());
@@ -71,16 +69,19 @@ class LinstorCloneAdapterTest {
     }
 
     @Test
-    void blockCopyStepAsksForDirectIoOnZvolsAndRefusesOtherSteps() throws Exception {
+    void blockCopyStepNamesTheZvolsAndOtherStepsAreRefused() throws Exception {
         String plain = "encryption\toff\nencryptionroot\t-\nkeystatus\t-\nkeylocation\tnone\n";
         var z = LinstorCloneAdapter.Side.of("ZFS_THIN", "zp", List.of("STORAGE"), "tank/a", null, 1L << 30, true, plain);
         var z2 = LinstorCloneAdapter.Side.of("ZFS_THIN", "zp", List.of("STORAGE"), "tank/b", null, 1L << 30, true, plain);
         var thin = LinstorCloneAdapter.Side.of("LVM_THIN", "t", List.of("STORAGE"), "vg/c", null, 1L << 30, true, null);
         ClonePlan.Step step = blockCopyStep(z, thin);
-        assertTrue(step.flag("direct"));
         assertEquals("/dev/zvol/tank/a", step.string("source").orElseThrow());
-        assertTrue(step.command().contains("--direct"));
-        ClonePlan.Step snapshot = LinstorCloneAdapter.plan(z, z2, false, null).candidates().get(0).steps().get(0);
+        assertEquals("/dev/vg/c", step.string("target").orElseThrow());
+        assertTrue(step.command().startsWith("volclone copy --sparse auto "), step.command());
+        List<ClonePlan.Step> zfsCopy = LinstorCloneAdapter.plan(z, z2, false, null).candidates().get(0).steps();
+        ClonePlan.Step send = zfsCopy.stream().filter(s -> s.op().equals("zfs_send_receive")).findFirst().orElseThrow();
+        assertTrue(send.flag("embed") && !send.flag("raw") && !send.flag("no_such_argument"), send.args().toString());
+        ClonePlan.Step snapshot = zfsCopy.get(0);
         assertEquals("zfs_snapshot", snapshot.op());
         VolcloneException e = assertThrows(VolcloneException.class, () -> LinstorCloneAdapter.blockCopy(snapshot, false, null, null));
         assertEquals(VolcloneException.Status.INVALID_ARGUMENT, e.status());
