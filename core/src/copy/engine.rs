@@ -243,8 +243,9 @@ impl Job<'_> {
 }
 
 impl Job<'_> {
-    /// Makes the target read zeros at `at` for the zero run `run` without writing it, if the
-    /// target can; `false` means the caller writes `run` (still all zeros) instead.
+    /// Makes the target read zeros at `at` for the zero run `run`, writing no zeros where the
+    /// method suffices (with a read-back, the blocks a discard kept are zeroed here). `false`:
+    /// the target refused the method, and the caller writes `run` (still all zeros).
     fn zeroed(&self, run: &mut [u8], at: u64) -> Result<bool> {
         let tgt = self.tgt;
         if self.fallback.load(Relaxed) {
@@ -258,15 +259,29 @@ impl Job<'_> {
             }
             Err(e) => return Err(Error::io("zero", &tgt.path, Some(at), e)),
         }
+        let c = &self.pass.counters;
         if let Some(reader) = &self.reader {
             reader.read_exact_at(run, at).map_err(|e| Error::io("read back discarded range of", &tgt.path, Some(at), e))?;
-            if !zero::is_zero(run) {
-                run.fill(0);
-                self.pass.counters.discard_kept.fetch_add(run.len() as u64, Relaxed);
-                return Ok(false);
+            // Only the blocks the discard kept (partial pool blocks) are written: rewriting the
+            // whole run would allocate again the blocks it did free.
+            let mut o = 0;
+            while o < run.len() {
+                let (l, is_zero) = zero::run_at(run, o);
+                if !is_zero {
+                    let kept = &mut run[o..o + l];
+                    kept.fill(0);
+                    let pos = at + o as u64;
+                    tgt.fd_for(pos, l).write_all_at(kept, pos).map_err(|e| Error::io("write target", &tgt.path, Some(pos), e))?;
+                    c.discard_kept.fetch_add(l as u64, Relaxed);
+                    c.written.fetch_add(l as u64, Relaxed);
+                } else {
+                    c.zero.fetch_add(l as u64, Relaxed);
+                }
+                o += l;
             }
+            return Ok(true);
         }
-        self.pass.counters.zero.fetch_add(run.len() as u64, Relaxed);
+        c.zero.fetch_add(run.len() as u64, Relaxed);
         Ok(true)
     }
 }
