@@ -13,15 +13,15 @@ i=0; while [ $i -lt $MIB ]; do dd if=/dev/urandom of="$(dev tank/sparse)" bs=1M 
 echo "| image | tool | MiB/s (runs) | target referenced MiB |"
 echo "|---|---|---|---|"
 for img in dense sparse; do
-  for tool in linstor-dd volclone volclone-direct; do
+  for tool in linstor-dd volclone volclone-buffered; do
     rates=""
     for run in 1 2; do
       zfs destroy tank/t 2>/dev/null; zfs create -s -V ${MIB}M -o volmode=dev tank/t; T=$(dev tank/t); S=$(dev tank/$img)
       t0=$(now)
       case $tool in
         linstor-dd) /host/gnu-dd if="$S" of="$T" bs=64k conv=nocreat,sparse oflag=direct status=none ;;
-        volclone) $VOLCLONE copy --quiet "$S" "$T" > /dev/null ;;
-        volclone-direct) $VOLCLONE copy --quiet --direct "$S" "$T" > /dev/null ;;
+        volclone) $VOLCLONE copy --quiet "$S" "$T" > /dev/null ;; # default: O_DIRECT onto a block device
+        volclone-buffered) $VOLCLONE copy --quiet --io buffered "$S" "$T" > /dev/null ;;
       esac
       sync; t1=$(now)
       rates="$rates $(awk -v m=$MIB -v a=$t0 -v b=$t1 'BEGIN{printf "%.1f", m/(b-a)}')"
