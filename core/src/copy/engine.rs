@@ -221,6 +221,11 @@ impl Job<'_> {
         let buf = &mut buf[..len];
         if self.data.is_hole(off, off + len as u64) {
             c.hole.fetch_add(len as u64, Relaxed);
+            // A whole-chunk hole is one zero run: no zeros to fill in and scan first.
+            if self.method != ZeroMethod::Write && self.zeroed(buf, off)? {
+                c.done.fetch_add(len as u64, Relaxed);
+                return Ok(());
+            }
             buf.fill(0);
         } else {
             self.pass.throttle(len as u64);
@@ -245,7 +250,7 @@ impl Job<'_> {
 impl Job<'_> {
     /// Makes the target read zeros at `at` for the zero run `run`, writing no zeros where the
     /// method suffices (with a read-back, the blocks a discard kept are zeroed here). `false`:
-    /// the target refused the method, and the caller writes `run` (still all zeros).
+    /// the target refused the method, and the caller writes zeros there. `run` is scratch.
     fn zeroed(&self, run: &mut [u8], at: u64) -> Result<bool> {
         let tgt = self.tgt;
         if self.fallback.load(Relaxed) {
