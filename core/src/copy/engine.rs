@@ -1,6 +1,7 @@
 //! The copy loop: workers claim chunks from one counter (so they run out of order and balance
 //! themselves), read with `pread`, split the chunk into data and zero runs, and write or zero
-//! each run with `pwrite`/punch/zero-out. Progress is reported from a separate thread.
+//! each run with `pwrite`, punch, zero-out or discard (read back where the device may keep
+//! data). Progress is reported from a separate thread.
 
 use std::os::unix::fs::{FileExt, FileTypeExt};
 use std::path::Path;
@@ -245,9 +246,7 @@ impl Job<'_> {
         c.done.fetch_add(len as u64, Relaxed);
         Ok(())
     }
-}
 
-impl Job<'_> {
     /// Makes the target read zeros at `at` for the zero run `run`, writing no zeros where the
     /// method suffices (with a read-back, the blocks a discard kept are zeroed here). `false`:
     /// the target refused the method, and the caller writes zeros there. `run` is scratch.
