@@ -215,6 +215,6 @@ pub(super) fn drop_cache(file: &File) {
 }
 
 /// Opens a side read-only, for verification or to read a target back (never exclusively).
-pub(super) fn open_for_verify(path: &Path) -> Result<File> {
+pub(super) fn open_read_only(path: &Path) -> Result<File> {
     open(path, false, libc::O_CLOEXEC).map_err(|e| Error::io("open for reading", path, None, e))
 }

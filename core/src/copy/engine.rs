@@ -160,7 +160,7 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
     tracing::debug!(?method, size = src.size, "copy start");
     let started = Instant::now();
     let pass = Pass::new(src.size, opts, cancel);
-    let reader = (method == ZeroMethod::DiscardChecked).then(|| device::open_for_verify(&tgt.path)).transpose()?;
+    let reader = (method == ZeroMethod::DiscardChecked).then(|| device::open_read_only(&tgt.path)).transpose()?;
     let job = Job { pass: &pass, src: &src, tgt: &tgt, data: &data, method, fallback: AtomicBool::new(false), reader };
     pass.run(opts.workers, "copy", progress, |buf| {
         while let Some((off, len)) = pass.claim() {

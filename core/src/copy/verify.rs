@@ -15,8 +15,8 @@ use super::report::VerifyReport;
 use crate::error::{Error, Result};
 
 pub(super) fn verify(src: &Endpoint, tgt: &Endpoint, opts: &CopyOptions, progress: &dyn Progress, cancel: &CancelToken) -> Result<VerifyReport> {
-    let s = device::open_for_verify(&src.path)?;
-    let t = device::open_for_verify(&tgt.path)?;
+    let s = device::open_read_only(&src.path)?;
+    let t = device::open_read_only(&tgt.path)?;
     device::drop_cache(&t);
     let chunks = src.size.div_ceil(opts.chunk_size as u64) as usize;
     let hashes = Mutex::new(vec![(0u64, 0u64); chunks]);
