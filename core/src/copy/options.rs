@@ -57,15 +57,6 @@ pub enum IoMode {
 }
 
 impl IoMode {
-    /// The name used on the command line and in JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            IoMode::Auto => "auto",
-            IoMode::Direct => "direct",
-            IoMode::Buffered => "buffered",
-        }
-    }
-
     /// Parses `auto`, `direct` or `buffered`.
     pub fn parse(text: &str) -> Result<Self> {
         match text {
