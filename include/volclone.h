@@ -101,21 +101,26 @@ enum volclone_zero_method
    */
   VOLCLONE_ZERO_METHOD_SKIP = 1,
   /**
-   * fallocate(PUNCH_HOLE).
+   * fallocate(PUNCH_HOLE) on a file: holes.
    */
   VOLCLONE_ZERO_METHOD_PUNCH_HOLE = 2,
   /**
-   * BLKZEROOUT.
+   * BLKZEROOUT: the kernel writes zeros where the device cannot zero a range itself.
    */
   VOLCLONE_ZERO_METHOD_ZERO_OUT = 3,
   /**
-   * BLKDISCARD (zvols).
+   * BLKDISCARD of whole granules (zvol volblocks, dm-thin pool blocks), zeros written at the
+   * edges of each zero run.
    */
   VOLCLONE_ZERO_METHOD_DISCARD = 4,
   /**
-   * BLKDISCARD, read back, zeros written where the device kept data (dm-thin).
+   * No longer returned (was a discard trusted after one read-back); the value stays reserved.
    */
   VOLCLONE_ZERO_METHOD_DISCARD_CHECKED = 5,
+  /**
+   * The block device's write-zeroes (may unmap).
+   */
+  VOLCLONE_ZERO_METHOD_WRITE_ZEROES = 6,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

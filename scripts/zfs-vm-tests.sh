@@ -26,13 +26,15 @@ for ver in ${ZFS_VERSIONS:-2.1}; do
   out=$(ls -d /var/cache/zfsvm/out-"$ver".* | tail -1)
   for backend in ${BACKENDS:-cli lzc}; do
   echo "$backend" > "$SHARE/backend"
-  for sc in ${SCENARIOS:-seed matrix clone-block failure lvm}; do
-    # failure breaks the zfs command on purpose, lvm has no ZFS: both are for the cli backend only.
-    [ "$backend" = lzc ] && { [ "$sc" = failure ] || [ "$sc" = lvm ]; } && continue
+  for sc in ${SCENARIOS:-seed matrix clone-block failure lvm zeroing}; do
+    # failure breaks the zfs command on purpose, lvm and zeroing test no ZFS command: all three
+    # are for the cli backend only.
+    [ "$backend" = lzc ] && { [ "$sc" = failure ] || [ "$sc" = lvm ] || [ "$sc" = zeroing ]; } && continue
     echo "== zfs-vm: OpenZFS $ver, backend $backend, scenario $sc"
     extra=""; [ "$sc" = failure ] && extra=$FAULTY
+    disks=1; [ "$sc" = zeroing ] && disks=2
     set +e
-    ZFSVM_OUT=$out ZFSVM_DISKS=1 ZFSVM_QEMU_ARGS="$extra" ZFSVM_TIMEOUT=1200 "$VM/run.sh" "$VM/scenarios/$sc.sh" "$SHARE" 2>&1 | tee "$SHARE/$sc.log"
+    ZFSVM_OUT=$out ZFSVM_DISKS=$disks ZFSVM_QEMU_ARGS="$extra" ZFSVM_TIMEOUT=1200 "$VM/run.sh" "$VM/scenarios/$sc.sh" "$SHARE" 2>&1 | tee "$SHARE/$sc.log"
     rc=${PIPESTATUS[0]}
     set -e
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$SHARE/$sc.log" | tail -1 || true)

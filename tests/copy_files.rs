@@ -256,3 +256,47 @@ fn write_error_reports_offset_and_errno() {
     assert_eq!(e.kind(), ErrorKind::Io);
     assert!(msg.contains("write target") && msg.contains("at byte offset") && msg.contains("No space left on device"), "{msg}");
 }
+
+#[test]
+fn two_copies_onto_one_file_target_the_second_fails_at_once() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b, t) = (d.path().join("a"), d.path().join("b"), d.path().join("t"));
+    make_image(&a, &[Piece::Data(8 * MIB)], 61);
+    make_image(&b, &[Piece::Data(8 * MIB)], 62);
+    make_sparse(&t, 8 * MIB);
+    let slow = CopyOptions::default().rate_limit(Some(4 * MIB)).workers(1);
+    std::thread::scope(|sc| {
+        let first = sc.spawn(|| run(&a, &t, &slow));
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let e = run(&b, &t, &CopyOptions::default()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Busy, "{e}");
+        assert!(e.to_string().contains("another copy holds its lock"), "{e}");
+        first.join().unwrap().expect("the first copy finishes");
+    });
+    assert_same_prefix(&a, &t, 8 * MIB);
+}
+
+#[test]
+fn a_source_that_grows_during_the_copy_is_an_error() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t) = (d.path().join("s"), d.path().join("t"));
+    make_image(&s, &[Piece::Data(4 * MIB)], 63);
+    make_sparse(&t, 16 * MIB);
+    let slow = CopyOptions::default().rate_limit(Some(4 * MIB)).workers(1);
+    std::thread::scope(|sc| {
+        let copy = sc.spawn(|| run(&s, &t, &slow));
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let f = std::fs::OpenOptions::new().append(true).open(&s).unwrap();
+        f.set_len(6 * MIB).unwrap();
+        let e = copy.join().unwrap().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+        assert!(e.to_string().contains("changed size during the copy (4194304 -> 6291456 bytes)"), "{e}");
+    });
+}
+
+#[test]
+fn buffer_memory_is_capped_with_a_named_error() {
+    let e = CopyOptions::default().workers(64).chunk_size(64 << 20).validate().unwrap_err();
+    assert!(e.to_string().contains("over the 1024 MiB cap: use fewer workers or a smaller chunk"), "{e}");
+    CopyOptions::default().workers(16).chunk_size(64 << 20).validate().unwrap();
+}

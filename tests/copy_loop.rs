@@ -24,7 +24,7 @@ fn file_to_loop_device_stays_thin_and_identical() {
     make_sparse(&backing, size);
     let Some(lo) = Loop::attach(&backing, false, "file_to_loop_device_stays_thin_and_identical") else { return };
     let r = run(&s, &lo.dev, &CopyOptions::default().verify(true)).unwrap();
-    assert_eq!(r.zero_method, ZeroMethod::PunchHole);
+    assert_eq!(r.zero_method, ZeroMethod::WriteZeroes, "a loop device has write-zeroes: {}", r.zero_reason);
     assert!(r.direct, "a block-device target gets O_DIRECT by default: {:?}", r.notes);
     assert!(r.verify.unwrap().matched);
     assert_same_prefix(&s, &lo.dev, size);
@@ -87,4 +87,109 @@ fn same_device_by_another_name_is_refused() {
     std::os::unix::fs::symlink(&lo.dev, &alias).unwrap();
     let e = run(&lo.dev, &alias, &CopyOptions::default()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::SameDevice, "{e}");
+}
+
+/// Runs a copy that must be refused as overlapping, and checks nothing was written.
+fn assert_overlap_refused(src: &std::path::Path, dst: &std::path::Path, watch: &std::path::Path, opts: &CopyOptions) {
+    let before = std::fs::read(watch).unwrap();
+    let e = run(src, dst, opts).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::SameDevice, "{e}");
+    assert!(e.to_string().contains("overlap"), "{e}");
+    assert!(std::fs::read(watch).unwrap() == before, "{} changed although the copy was refused", watch.display());
+}
+
+#[test]
+fn loop_device_over_the_target_file_is_refused_as_source() {
+    let d = tempfile::tempdir().unwrap();
+    let t = d.path().join("t");
+    make_image(&t, &[Piece::Data(4 * MIB)], 31);
+    let Some(lo) = Loop::attach_with(&t, &["--offset", "1048576", "--read-only"], "loop_device_over_the_target_file") else { return };
+    for io in [IoMode::Buffered, IoMode::Direct] {
+        assert_overlap_refused(&lo.dev, &t, &t, &CopyOptions::default().io(io));
+    }
+}
+
+#[test]
+fn loop_device_over_the_source_file_is_refused_as_target() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("s");
+    make_image(&s, &[Piece::Data(2 * MIB), Piece::Zeros(2 * MIB)], 32);
+    let Some(lo) = Loop::attach(&s, false, "loop_device_over_the_source_file") else { return };
+    assert_overlap_refused(&s, &lo.dev, &s, &CopyOptions::default());
+}
+
+#[test]
+fn two_loop_devices_over_one_file_overlap_only_where_their_ranges_do() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("f");
+    make_image(&f, &[Piece::Data(2 * MIB), Piece::Zeros(2 * MIB)], 33);
+    let test = "two_loop_devices_over_one_file";
+    let Some(a) = Loop::attach_with(&f, &["--sizelimit", "2097152", "--read-only"], test) else { return };
+    let Some(b) = Loop::attach_with(&f, &["--offset", "2097152", "--sizelimit", "2097152"], test) else { return };
+    let Some(c) = Loop::attach_with(&f, &["--offset", "1048576"], test) else { return };
+    run(&a.dev, &b.dev, &CopyOptions::default().verify(true)).expect("disjoint ranges of one file");
+    assert_overlap_refused(&a.dev, &c.dev, &f, &CopyOptions::default());
+}
+
+/// A disk image with one MBR partition from 1 MiB to its end.
+fn partitioned_image(path: &std::path::Path, size: u64) {
+    make_image(path, &[Piece::Data(size)], 34);
+    // The whole sector is written: the kernel rejects a table whose other entries hold junk.
+    let mut mbr = [0u8; 512];
+    let entry = &mut mbr[446..462];
+    entry[4] = 0x83;
+    entry[8..12].copy_from_slice(&2048u32.to_le_bytes());
+    entry[12..16].copy_from_slice(&(((size >> 9) - 2048) as u32).to_le_bytes());
+    mbr[510] = 0x55;
+    mbr[511] = 0xAA;
+    use std::os::unix::fs::FileExt;
+    std::fs::OpenOptions::new().write(true).open(path).unwrap().write_all_at(&mbr, 0).unwrap();
+}
+
+#[test]
+fn partition_and_its_own_disk_are_refused_both_ways() {
+    let d = tempfile::tempdir().unwrap();
+    let img = d.path().join("disk");
+    partitioned_image(&img, 8 * MIB);
+    let Some(lo) = Loop::attach_with(&img, &["--partscan"], "partition_and_its_own_disk") else { return };
+    // The kernel lists the partition in sysfs; its device node is made here where no udev does.
+    let name = lo.dev.file_name().unwrap().to_string_lossy().into_owned();
+    let sys = std::path::PathBuf::from(format!("/sys/block/{name}/{name}p1/dev"));
+    for _ in 0..50 {
+        if sys.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let Ok(devnum) = std::fs::read_to_string(&sys) else {
+        eprintln!("SKIPPED partition_and_its_own_disk: the kernel made no partition for {}", lo.dev.display());
+        return;
+    };
+    let (ma, mi) = devnum.trim().split_once(':').unwrap();
+    let part = d.path().join("part1");
+    let c = std::ffi::CString::new(part.to_str().unwrap()).unwrap();
+    // SAFETY: mknod with a valid C string.
+    let rc = unsafe { libc::mknod(c.as_ptr(), libc::S_IFBLK | 0o600, libc::makedev(ma.parse().unwrap(), mi.parse().unwrap())) };
+    assert_eq!(rc, 0, "mknod {}: {}", part.display(), std::io::Error::last_os_error());
+    assert_overlap_refused(&part, &lo.dev, &img, &CopyOptions::default());
+    assert_overlap_refused(&lo.dev, &part, &img, &CopyOptions::default());
+}
+
+#[test]
+fn a_copy_onto_a_loop_device_locks_its_backing_file() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, b) = (d.path().join("s"), d.path().join("b"));
+    make_image(&s, &[Piece::Data(8 * MIB)], 35);
+    make_sparse(&b, 8 * MIB);
+    let Some(lo) = Loop::attach(&b, false, "a_copy_onto_a_loop_device_locks_its_backing_file") else { return };
+    let slow = CopyOptions::default().rate_limit(Some(4 * MIB)).workers(1);
+    std::thread::scope(|sc| {
+        let first = sc.spawn(|| run(&s, &lo.dev, &slow));
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let e = run(&s, &b, &CopyOptions::default()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Busy, "{e}");
+        assert!(e.to_string().contains("another copy holds its lock"), "{e}");
+        first.join().unwrap().expect("the first copy finishes");
+    });
+    assert_same_prefix(&s, &b, 8 * MIB);
 }

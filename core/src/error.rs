@@ -41,15 +41,25 @@ pub enum Error {
         /// The target's size in bytes.
         target_size: u64,
     },
-    /// Source and target are the same file or device.
-    #[error("source {source_name} and target {target} are the same {what}: give a different target")]
+    /// Source and target share storage: the same file or device, or one built on the other.
+    #[error("source {source_name} and target {target} overlap: {detail}: give a target that shares no storage with the source")]
     SameDevice {
         /// The source as given.
         source_name: String,
         /// The target as given.
         target: String,
-        /// What matched (file, block device).
-        what: &'static str,
+        /// How they overlap.
+        detail: String,
+    },
+    /// The source changed size during the copy: the copy is not a point-in-time image of it.
+    #[error("source {path} changed size during the copy ({before} -> {after} bytes): copy from a snapshot, or stop writers")]
+    SourceChanged {
+        /// The source.
+        path: PathBuf,
+        /// Its size when the copy started.
+        before: u64,
+        /// Its size when the copy ended.
+        after: u64,
     },
     /// The target is in use (mounted, held open exclusively, or claimed by another driver).
     #[error("target {path} is in use ({detail}): unmount or close it, or pick another target")]
@@ -119,7 +129,7 @@ impl Error {
             Error::InvalidRequest(_) => ErrorKind::InvalidRequest,
             Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
             Error::NoStrategy(_) => ErrorKind::NoStrategy,
-            Error::Io { .. } => ErrorKind::Io,
+            Error::Io { .. } | Error::SourceChanged { .. } => ErrorKind::Io,
             Error::TargetTooSmall { .. } => ErrorKind::TargetTooSmall,
             Error::SameDevice { .. } => ErrorKind::SameDevice,
             Error::Busy { .. } => ErrorKind::Busy,

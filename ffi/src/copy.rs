@@ -41,14 +41,17 @@ pub enum volclone_zero_method {
     Write = 0,
     /// Not written.
     Skip = 1,
-    /// fallocate(PUNCH_HOLE).
+    /// fallocate(PUNCH_HOLE) on a file: holes.
     PunchHole = 2,
-    /// BLKZEROOUT.
+    /// BLKZEROOUT: the kernel writes zeros where the device cannot zero a range itself.
     ZeroOut = 3,
-    /// BLKDISCARD (zvols).
+    /// BLKDISCARD of whole granules (zvol volblocks, dm-thin pool blocks), zeros written at the
+    /// edges of each zero run.
     Discard = 4,
-    /// BLKDISCARD, read back, zeros written where the device kept data (dm-thin).
+    /// No longer returned (was a discard trusted after one read-back); the value stays reserved.
     DiscardChecked = 5,
+    /// The block device's write-zeroes (may unmap).
+    WriteZeroes = 6,
 }
 
 /// Copy options. Fill with `volclone_copy_options_init` first, then change fields: new fields
@@ -193,7 +196,7 @@ fn to_report(r: &CopyReport) -> volclone_copy_report {
             ZeroMethod::PunchHole => volclone_zero_method::PunchHole,
             ZeroMethod::ZeroOut => volclone_zero_method::ZeroOut,
             ZeroMethod::Discard => volclone_zero_method::Discard,
-            ZeroMethod::DiscardChecked => volclone_zero_method::DiscardChecked,
+            ZeroMethod::WriteZeroes => volclone_zero_method::WriteZeroes,
         },
         direct: r.direct,
         fsynced: r.fsynced,

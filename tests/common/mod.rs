@@ -93,15 +93,17 @@ pub struct Loop {
 impl Loop {
     /// Attaches `backing`; `None` (with a visible message) where loop devices are unavailable.
     pub fn attach(backing: &Path, read_only: bool, test: &str) -> Option<Loop> {
+        Self::attach_with(backing, if read_only { &["--read-only"] } else { &[] }, test)
+    }
+
+    /// Attaches `backing` with extra `losetup` arguments (`--offset`, `--partscan`, ...).
+    pub fn attach_with(backing: &Path, args: &[&str], test: &str) -> Option<Loop> {
         if !root() {
             eprintln!("SKIPPED {test}: loop devices need root");
             return None;
         }
         let mut cmd = Command::new("losetup");
-        cmd.args(["--find", "--show"]);
-        if read_only {
-            cmd.arg("--read-only");
-        }
+        cmd.args(["--find", "--show"]).args(args);
         match cmd.arg(backing).output() {
             Ok(o) if o.status.success() => Some(Loop { dev: PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()) }),
             Ok(o) => {

@@ -14,14 +14,16 @@ pub(super) struct AlignedBuf {
 unsafe impl Send for AlignedBuf {}
 
 impl AlignedBuf {
-    pub(super) fn new(len: usize) -> Self {
-        let layout = Layout::from_size_align(len.max(BLOCK), BLOCK).expect("chunk size was validated");
+    /// Allocates; an allocation failure is an error, never an abort (inside a JVM the process
+    /// is the satellite).
+    pub(super) fn new(len: usize) -> std::io::Result<Self> {
+        let layout = Layout::from_size_align(len.max(BLOCK), BLOCK).map_err(|_| std::io::ErrorKind::InvalidInput)?;
         // SAFETY: the layout has a non-zero size.
         let ptr = unsafe { alloc_zeroed(layout) };
         if ptr.is_null() {
-            std::alloc::handle_alloc_error(layout);
+            return Err(std::io::Error::new(std::io::ErrorKind::OutOfMemory, format!("{} bytes not available", layout.size())));
         }
-        AlignedBuf { ptr, layout }
+        Ok(AlignedBuf { ptr, layout })
     }
 
     pub(super) fn as_mut_slice(&mut self) -> &mut [u8] {

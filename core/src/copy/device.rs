@@ -1,15 +1,17 @@
 //! Opening the two sides safely: the source read-only, the target without truncation and, for
-//! block devices, exclusively; sizes from the device itself; same-device and size refusals;
-//! and the means of making a range read zeros.
+//! block devices, exclusively; sizes from the device itself; and the target as a [`Sink`] of
+//! writes and zeroing requests.
 
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{FileExt, FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use super::options::{BLOCK, SparseMode};
+use super::options::BLOCK;
 use super::report::ZeroMethod;
+use super::sysblock;
+use super::zeroing::{Sink, TargetFacts};
 use crate::error::{Error, Result};
 
 const BLKGETSIZE64: libc::c_ulong = 0x8008_1272;
@@ -28,6 +30,11 @@ pub(super) struct Endpoint {
 }
 
 impl Endpoint {
+    /// The side's size as it is now (to notice a source that grew or shrank during a copy).
+    pub(super) fn size_now(&self) -> Result<u64> {
+        size_of(&self.file, &self.path, self.is_block)
+    }
+
     /// The descriptor for an I/O at `off` of `len` bytes.
     pub(super) fn fd_for(&self, off: u64, len: usize) -> &File {
         match &self.buffered {
@@ -96,20 +103,6 @@ pub(super) fn open_source(path: &Path, direct: bool, notes: &mut Vec<String>) ->
     Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct })
 }
 
-/// Refuses a target that is the source: same inode, or the same block device.
-pub(super) fn refuse_same(source: &Path, target: &Path) -> Result<()> {
-    let (Ok(s), Ok(t)) = (std::fs::metadata(source), std::fs::metadata(target)) else { return Ok(()) };
-    let same_block = s.file_type().is_block_device() && t.file_type().is_block_device() && s.rdev() == t.rdev();
-    if (s.dev() == t.dev() && s.ino() == t.ino()) || same_block {
-        return Err(Error::SameDevice {
-            source_name: source.display().to_string(),
-            target: target.display().to_string(),
-            what: if same_block { "block device" } else { "file" },
-        });
-    }
-    Ok(())
-}
-
 /// Opens the target for writing without truncating it; block devices with O_EXCL, so a
 /// mounted or otherwise claimed device is refused. Creates a missing file only when asked.
 pub(super) fn open_target(path: &Path, create: bool, direct: bool, source_size: u64, notes: &mut Vec<String>) -> Result<Endpoint> {
@@ -137,41 +130,9 @@ pub(super) fn open_target(path: &Path, create: bool, direct: bool, source_size: 
     Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct })
 }
 
-/// The sysfs directory of a block device (`/sys/dev/block/MAJ:MIN`).
-fn sysfs_dir(file: &File) -> Option<PathBuf> {
-    let rdev = file.metadata().ok()?.rdev();
-    let dir = PathBuf::from(format!("/sys/dev/block/{}:{}", libc::major(rdev), libc::minor(rdev)));
-    dir.exists().then_some(dir)
-}
-
-/// A numeric queue attribute (a partition reads its disk's queue).
-fn queue_attr(dir: &Path, name: &str) -> Option<u64> {
-    [dir.join("queue").join(name), dir.join("../queue").join(name)]
-        .iter()
-        .find_map(|p| std::fs::read_to_string(p).ok())
-        .and_then(|v| v.trim().parse().ok())
-}
-
-/// Whether a block device is a ZFS zvol (`zd*`): discard frees its blocks and they read zeros.
-fn is_zvol(dir: &Path) -> bool {
-    std::fs::canonicalize(dir).ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().starts_with("zd"))).unwrap_or(false)
-}
-
-/// How zero runs are handled on this target.
-pub(super) fn zero_method(target: &Endpoint, sparse: SparseMode) -> ZeroMethod {
-    match sparse {
-        SparseMode::Never => ZeroMethod::Write,
-        SparseMode::Always => ZeroMethod::Skip,
-        SparseMode::Auto if !target.is_block => ZeroMethod::PunchHole,
-        SparseMode::Auto => match sysfs_dir(&target.file) {
-            Some(dir) if is_zvol(&dir) => ZeroMethod::Discard,
-            // fallocate(PUNCH_HOLE) on a block device is a write-zeroes that may unmap.
-            Some(dir) if queue_attr(&dir, "write_zeroes_max_bytes").unwrap_or(0) > 0 => ZeroMethod::PunchHole,
-            // BLKZEROOUT would write the zeros and allocate a thin LV: discard, then check.
-            Some(dir) if queue_attr(&dir, "discard_max_bytes").unwrap_or(0) > 0 => ZeroMethod::DiscardChecked,
-            _ => ZeroMethod::ZeroOut,
-        },
-    }
+/// What the zeroing layer needs to know of the target.
+pub(super) fn target_facts(target: &Endpoint) -> TargetFacts {
+    if target.is_block { TargetFacts::Block(sysblock::facts(&target.file)) } else { TargetFacts::File }
 }
 
 /// Whether `[off, off+len)` of a file already reads as a hole.
@@ -184,28 +145,33 @@ fn is_file_hole(file: &File, off: u64, len: u64) -> bool {
     data as u64 >= off + len
 }
 
-/// Makes `[off, off+len)` of the target read zeros without writing data.
-pub(super) fn make_zero(target: &Endpoint, method: ZeroMethod, off: u64, len: u64) -> io::Result<()> {
-    let fd = target.file.as_raw_fd();
-    let rc = match method {
-        ZeroMethod::Write | ZeroMethod::Skip => return Ok(()),
-        ZeroMethod::PunchHole => {
-            if !target.is_block && is_file_hole(&target.file, off, len) {
-                return Ok(());
+impl Sink for Endpoint {
+    fn write_at(&self, buf: &[u8], off: u64) -> io::Result<()> {
+        self.fd_for(off, buf.len()).write_all_at(buf, off)
+    }
+
+    fn zero_range(&self, method: ZeroMethod, off: u64, len: u64) -> io::Result<()> {
+        let fd = self.file.as_raw_fd();
+        let rc = match method {
+            ZeroMethod::Write | ZeroMethod::Skip => return Ok(()),
+            ZeroMethod::PunchHole if !self.is_block && is_file_hole(&self.file, off, len) => return Ok(()),
+            // On a block device, fallocate(PUNCH_HOLE) is a write-zeroes that may unmap, and
+            // fails rather than fall back to writing.
+            ZeroMethod::PunchHole | ZeroMethod::WriteZeroes => {
+                // SAFETY: fallocate on a valid fd has no memory effects.
+                unsafe {
+                    libc::fallocate(fd, libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE, off as libc::off_t, len as libc::off_t)
+                }
             }
-            // SAFETY: fallocate on a valid fd has no memory effects.
-            unsafe {
-                libc::fallocate(fd, libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE, off as libc::off_t, len as libc::off_t)
+            ZeroMethod::ZeroOut | ZeroMethod::Discard => {
+                let range = [off, len];
+                let req = if method == ZeroMethod::ZeroOut { BLKZEROOUT } else { BLKDISCARD };
+                // SAFETY: both ioctls read two u64 through the pointer.
+                unsafe { libc::ioctl(fd, req as _, range.as_ptr()) }
             }
-        }
-        ZeroMethod::ZeroOut | ZeroMethod::Discard | ZeroMethod::DiscardChecked => {
-            let range = [off, len];
-            let req = if method == ZeroMethod::ZeroOut { BLKZEROOUT } else { BLKDISCARD };
-            // SAFETY: both ioctls read two u64 through the pointer.
-            unsafe { libc::ioctl(fd, req as _, range.as_ptr()) }
-        }
-    };
-    if rc < 0 { Err(io::Error::last_os_error()) } else { Ok(()) }
+        };
+        if rc < 0 { Err(io::Error::last_os_error()) } else { Ok(()) }
+    }
 }
 
 /// Drops the file's cached pages so a verify reads from the device.

@@ -1,7 +1,7 @@
 //! The copy loop: workers claim chunks from one counter (so they run out of order and balance
-//! themselves), read with `pread`, split the chunk into data and zero runs, and write or zero
-//! each run with `pwrite`, punch, zero-out or discard (read back where the device may keep
-//! data). Progress is reported from a separate thread.
+//! themselves), read with `pread`, split the chunk into data and zero runs, write the data runs
+//! with `pwrite` and hand the zero runs to the zeroing layer ([`super::zeroing`]). Progress is
+//! reported from a separate thread.
 
 use std::os::unix::fs::{FileExt, FileTypeExt};
 use std::path::Path;
@@ -12,11 +12,12 @@ use std::time::{Duration, Instant};
 use super::buffer::AlignedBuf;
 use super::device::{self, Endpoint};
 use super::extents::DataMap;
-use super::options::{CopyOptions, IoMode};
+use super::options::{CopyOptions, IoMode, MAX_BUFFER_BYTES, MAX_CHUNK};
 use super::progress::{CancelToken, Progress, ProgressUpdate};
 use super::rate::RateLimiter;
 use super::report::{CopyReport, ZeroMethod};
-use super::{verify, zero};
+use super::zeroing::{self, Sink, Zeroing};
+use super::{overlap, verify, zero};
 use crate::error::{Error, Result};
 
 /// Counters shared by the workers and the reporter.
@@ -27,8 +28,6 @@ pub(super) struct Counters {
     written: AtomicU64,
     zero: AtomicU64,
     hole: AtomicU64,
-    /// Bytes a discard left non-zero, written as zeros instead.
-    discard_kept: AtomicU64,
 }
 
 /// State the workers of one pass share: the next chunk, the first error, the stop flag.
@@ -104,14 +103,22 @@ impl<'a> Pass<'a> {
                     }
                 }
             });
-            let handles: Vec<_> = (0..workers)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut buf = AlignedBuf::new(self.chunk);
-                        work(&mut buf)
-                    })
-                })
-                .collect();
+            let mut handles = Vec::with_capacity(workers);
+            for i in 0..workers {
+                let spawned = std::thread::Builder::new().name(format!("volclone-{phase}-{i}")).spawn_scoped(s, || {
+                    match AlignedBuf::new(self.chunk) {
+                        Ok(mut buf) => work(&mut buf),
+                        Err(e) => self.fail(Error::io("allocate a buffer for", phase, None, e)),
+                    }
+                });
+                match spawned {
+                    Ok(h) => handles.push(h),
+                    Err(e) => {
+                        self.fail(Error::io("start a worker thread for", phase, None, e));
+                        break;
+                    }
+                }
+            }
             for h in handles {
                 if h.join().is_err() {
                     self.fail(Error::InvalidArgument("a copy worker panicked".into()));
@@ -133,9 +140,12 @@ impl<'a> Pass<'a> {
 
 /// Copies `source` onto `target` (see the module docs of [`crate::copy`]).
 ///
-/// Refuses: a target that is the source, a target smaller than the source, a block-device
-/// target that is in use, a missing target (unless `create_target`). The source is opened
-/// read-only. Progress goes to `progress`; `cancel` stops the copy from any thread.
+/// Refuses, before anything is written: source and target that share storage (the same file
+/// or device, a partition of the other, a loop device over the other's file, a device-mapper
+/// or md device built on the other), a target smaller than the source, a block-device target
+/// that is in use, a target another copy holds, a missing target (unless `create_target`).
+/// The source is opened read-only; a source whose size changes during the copy is an error.
+/// Progress goes to `progress`; `cancel` stops the copy from any thread.
 pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Progress, cancel: &CancelToken) -> Result<CopyReport> {
     opts.validate()?;
     let mut notes = Vec::new();
@@ -145,8 +155,9 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
         IoMode::Auto => std::fs::metadata(target).is_ok_and(|m| m.file_type().is_block_device()),
     };
     let src = device::open_source(source, direct, &mut notes)?;
-    device::refuse_same(source, target)?;
     let tgt = device::open_target(target, opts.create_target, direct, src.size, &mut notes)?;
+    overlap::refuse_overlap(source, &src.file, target, &tgt.file)?;
+    let _lock = overlap::lock_target(target, &tgt.file)?;
     if tgt.size < src.size {
         return Err(Error::TargetTooSmall {
             source_name: source.display().to_string(),
@@ -156,12 +167,23 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
         });
     }
     let data = if src.is_block { DataMap::all(src.size) } else { DataMap::of_file(&src.file, src.size) };
-    let method = device::zero_method(&tgt, opts.sparse);
-    tracing::debug!(?method, size = src.size, "copy start");
+    let zeroing = zeroing::choose(device::target_facts(&tgt), opts.sparse);
+    let chunk = zeroing.chunk_for(opts.chunk_size, MAX_CHUNK.min(MAX_BUFFER_BYTES / opts.workers));
+    let mut opts = opts.clone();
+    if chunk != opts.chunk_size {
+        notes.push(format!("chunk size {} raised to {chunk}, a multiple of the target's {}-byte discard granule", opts.chunk_size, zeroing.granularity));
+        opts.chunk_size = chunk;
+    }
+    if zeroing.method == ZeroMethod::Discard && !(chunk as u64).is_multiple_of(zeroing.granularity) {
+        notes.push(format!(
+            "the target's discard granule ({} bytes) is larger than a chunk can be: zero runs shorter than it are written as zeros",
+            zeroing.granularity
+        ));
+    }
+    tracing::debug!(method = ?zeroing.method, granularity = zeroing.granularity, size = src.size, "copy start");
     let started = Instant::now();
-    let pass = Pass::new(src.size, opts, cancel);
-    let reader = (method == ZeroMethod::DiscardChecked).then(|| device::open_read_only(&tgt.path)).transpose()?;
-    let job = Job { pass: &pass, src: &src, tgt: &tgt, data: &data, method, fallback: AtomicBool::new(false), reader };
+    let pass = Pass::new(src.size, &opts, cancel);
+    let job = Job { pass: &pass, src: &src, tgt: &tgt, data: &data, zeroing: &zeroing, fallback: AtomicBool::new(false) };
     pass.run(opts.workers, "copy", progress, |buf| {
         while let Some((off, len)) = pass.claim() {
             if let Err(e) = job.chunk(buf.as_mut_slice(), off, len) {
@@ -170,17 +192,17 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
         }
     })?;
     if job.fallback.load(Relaxed) {
-        notes.push(format!("{} refused {method:?}: zeros were written instead", tgt.path.display()));
+        notes.push(format!("{} refused {:?}: zeros were written instead", tgt.path.display(), zeroing.method));
     }
-    let kept = pass.counters.discard_kept.load(Relaxed);
-    if kept > 0 {
-        notes.push(format!("{} kept data on discard for {kept} bytes: zeros were written there", tgt.path.display()));
+    let size_after = src.size_now()?;
+    if size_after != src.size {
+        return Err(Error::SourceChanged { path: src.path.clone(), before: src.size, after: size_after });
     }
     if opts.fsync {
         tgt.file.sync_data().map_err(|e| Error::io("fdatasync", &tgt.path, None, e))?;
     }
     let seconds = started.elapsed().as_secs_f64();
-    let verify = if opts.verify { Some(verify::verify(&src, &tgt, opts, progress, cancel)?) } else { None };
+    let verify = if opts.verify { Some(verify::verify(&src, &tgt, &opts, progress, cancel)?) } else { None };
     let c = &pass.counters;
     Ok(CopyReport {
         bytes_total: src.size,
@@ -193,7 +215,9 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
         workers: opts.workers,
         chunk_size: opts.chunk_size,
         sparse: opts.sparse,
-        zero_method: method,
+        zero_method: zeroing.method,
+        zero_granularity: zeroing.granularity,
+        zero_reason: zeroing.reason,
         direct: src.direct && tgt.direct,
         fsynced: opts.fsync,
         verify,
@@ -207,27 +231,27 @@ struct Job<'a> {
     src: &'a Endpoint,
     tgt: &'a Endpoint,
     data: &'a DataMap,
-    method: ZeroMethod,
-    /// Set once the target refused `method`: zeros are written from then on.
+    zeroing: &'a Zeroing,
+    /// Set once the target refused the zeroing method: zeros are written from then on.
     fallback: AtomicBool,
-    /// A read-only descriptor of the target, to read discarded ranges back (`DiscardChecked`).
-    reader: Option<std::fs::File>,
 }
 
 impl Job<'_> {
     /// Copies the chunk at `off`: reads it (unless it is a source hole), then writes its data
     /// runs and zeroes its zero runs.
     fn chunk(&self, buf: &mut [u8], off: u64, len: usize) -> Result<()> {
-        let (c, src, tgt) = (&self.pass.counters, self.src, self.tgt);
+        let (c, src) = (&self.pass.counters, self.src);
         let buf = &mut buf[..len];
+        let write = self.zeroing.method == ZeroMethod::Write;
         if self.data.is_hole(off, off + len as u64) {
             c.hole.fetch_add(len as u64, Relaxed);
-            // A whole-chunk hole is one zero run: no zeros to fill in and scan first.
-            if self.method != ZeroMethod::Write && self.zeroed(buf, off)? {
+            buf.fill(0);
+            // A whole-chunk hole is one zero run: nothing to scan.
+            if !write {
+                self.zero_run(buf, off)?;
                 c.done.fetch_add(len as u64, Relaxed);
                 return Ok(());
             }
-            buf.fill(0);
         } else {
             self.pass.throttle(len as u64);
             src.fd_for(off, len).read_exact_at(buf, off).map_err(|e| read_error(src, off, e))?;
@@ -235,11 +259,12 @@ impl Job<'_> {
         }
         let mut o = 0;
         while o < len {
-            let (l, is_zero) = if self.method == ZeroMethod::Write { (len, false) } else { zero::run_at(buf, o) };
+            let (l, is_zero) = if write { (len, false) } else { zero::run_at(buf, o) };
             let at = off + o as u64;
-            if !(is_zero && self.zeroed(&mut buf[o..o + l], at)?) {
-                tgt.fd_for(at, l).write_all_at(&buf[o..o + l], at).map_err(|e| Error::io("write target", &tgt.path, Some(at), e))?;
-                c.written.fetch_add(l as u64, Relaxed);
+            if is_zero {
+                self.zero_run(&buf[o..o + l], at)?;
+            } else {
+                self.write(&buf[o..o + l], at)?;
             }
             o += l;
         }
@@ -247,49 +272,32 @@ impl Job<'_> {
         Ok(())
     }
 
-    /// Makes the target read zeros at `at` for the zero run `run`, writing no zeros where the
-    /// method suffices (with a read-back, the blocks a discard kept are zeroed here). `false`:
-    /// the target refused the method, and the caller writes zeros there. `run` is scratch.
-    fn zeroed(&self, run: &mut [u8], at: u64) -> Result<bool> {
-        let tgt = self.tgt;
-        if self.fallback.load(Relaxed) {
-            return Ok(false);
-        }
-        match device::make_zero(tgt, self.method, at, run.len() as u64) {
-            Ok(()) => {}
-            Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EINVAL | libc::ENOTTY)) => {
-                self.fallback.store(true, Relaxed);
-                return Ok(false);
-            }
-            Err(e) => return Err(Error::io("zero", &tgt.path, Some(at), e)),
-        }
-        let c = &self.pass.counters;
-        if let Some(reader) = &self.reader {
-            reader.read_exact_at(run, at).map_err(|e| Error::io("read back discarded range of", &tgt.path, Some(at), e))?;
-            // Only the blocks the discard kept (partial pool blocks) are written: rewriting the
-            // whole run would allocate again the blocks it did free.
-            let mut o = 0;
-            while o < run.len() {
-                let (l, is_zero) = zero::run_at(run, o);
-                if !is_zero {
-                    let kept = &mut run[o..o + l];
-                    kept.fill(0);
-                    let pos = at + o as u64;
-                    tgt.fd_for(pos, l).write_all_at(kept, pos).map_err(|e| Error::io("write target", &tgt.path, Some(pos), e))?;
-                    c.discard_kept.fetch_add(l as u64, Relaxed);
-                    c.written.fetch_add(l as u64, Relaxed);
-                } else {
-                    c.zero.fetch_add(l as u64, Relaxed);
+    fn write(&self, bytes: &[u8], at: u64) -> Result<()> {
+        self.tgt.write_at(bytes, at).map_err(|e| Error::io("write target", &self.tgt.path, Some(at), e))?;
+        self.pass.counters.written.fetch_add(bytes.len() as u64, Relaxed);
+        Ok(())
+    }
+
+    /// Makes the target read zeros over the zero run `zeros` at `at`, through the zeroing
+    /// layer; where the target refuses its method, zeros are written from then on.
+    fn zero_run(&self, zeros: &[u8], at: u64) -> Result<()> {
+        if !self.fallback.load(Relaxed) {
+            match self.zeroing.apply(self.tgt, zeros, at) {
+                Ok(out) => {
+                    let c = &self.pass.counters;
+                    c.zero.fetch_add(out.zeroed, Relaxed);
+                    c.written.fetch_add(out.written, Relaxed);
+                    return Ok(());
                 }
-                o += l;
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EINVAL | libc::ENOTTY)) => {
+                    self.fallback.store(true, Relaxed);
+                }
+                Err(e) => return Err(Error::io("zero", &self.tgt.path, Some(at), e)),
             }
-            return Ok(true);
         }
-        c.zero.fetch_add(run.len() as u64, Relaxed);
-        Ok(true)
+        self.write(zeros, at)
     }
 }
-
 pub(super) fn read_error(side: &Endpoint, off: u64, e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::UnexpectedEof {
         let msg = std::io::Error::other(format!("unexpected end of data: {} shrank during the copy", side.path.display()));

@@ -1,23 +1,28 @@
 //! The block copier that replaces LINSTOR's `dd`: several workers copy aligned chunks with
-//! positional I/O, out of order, each with one reused buffer; zero runs are skipped, punched or
-//! zeroed-out instead of written (per [`SparseMode`]); source holes are not read; the target is
-//! flushed at the end and can be verified. Block-device targets get O_DIRECT by default
-//! ([`IoMode::Auto`]).
+//! positional I/O, out of order, each with one reused buffer; zero runs are not written but made
+//! to read zeros by the means the target's kind guarantees (per [`SparseMode`]; the zeroing
+//! layer's table is in `zeroing.rs`, and the report names the method and why); source holes are
+//! not read; the target is flushed at the end and can be verified. Block-device targets get
+//! O_DIRECT by default ([`IoMode::Auto`]). Source and target that share storage in any way are
+//! refused, and a file target (or a loop target's backing file) is locked for the whole copy.
 
 mod buffer;
 mod device;
 mod engine;
 mod extents;
 mod options;
+mod overlap;
 mod progress;
 mod rate;
 mod report;
+mod sysblock;
 mod verify;
 mod zero;
+mod zeroing;
 
 pub use device::block_device_size;
 pub use engine::copy;
-pub use options::{CopyOptions, IoMode, SparseMode, parse_size};
+pub use options::{CopyOptions, IoMode, MAX_BUFFER_BYTES, SparseMode, parse_size};
 pub use progress::{CancelToken, NoProgress, Progress, ProgressUpdate};
 pub use report::{CopyReport, VerifyReport, ZeroMethod};
 pub use zero::is_zero;

@@ -8,9 +8,10 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SparseMode {
-    /// Zero runs are not written; the target is made to read zeros there by the cheapest sure
-    /// means: nothing where a file already has a hole, a punched hole on files, BLKZEROOUT on
-    /// block devices (unmapping where the device can). Zeros are written where none of that works.
+    /// Zero runs are not written; the target is made to read zeros there by the cheapest means
+    /// its kind guarantees (see [`crate::copy`]'s zeroing table): holes in files, write-zeroes,
+    /// discard of whole zvol volblocks or dm-thin pool blocks with zeros written at the edges,
+    /// else BLKZEROOUT. Zeros are written where the device refuses all of that.
     #[default]
     Auto,
     /// Zero runs are skipped outright: the caller guarantees the target already reads zeros
@@ -70,6 +71,10 @@ impl IoMode {
 
 /// Smallest unit of zero detection and of O_DIRECT alignment.
 pub const BLOCK: usize = 4096;
+/// Largest chunk a worker reads at once.
+pub const MAX_CHUNK: usize = 64 << 20;
+/// Cap on the copy's buffer memory, `workers × chunk_size` (verify reuses the same buffers).
+pub const MAX_BUFFER_BYTES: usize = 1 << 30;
 
 /// Options of a copy. Start from [`CopyOptions::default`] and chain the setters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -155,10 +160,19 @@ impl CopyOptions {
         if !(1..=64).contains(&self.workers) {
             return Err(Error::InvalidArgument(format!("workers = {}: give 1 to 64", self.workers)));
         }
-        if self.chunk_size < BLOCK || self.chunk_size > 64 << 20 || !self.chunk_size.is_multiple_of(BLOCK) {
+        if self.chunk_size < BLOCK || self.chunk_size > MAX_CHUNK || !self.chunk_size.is_multiple_of(BLOCK) {
             return Err(Error::InvalidArgument(format!(
                 "chunk size = {}: give a multiple of 4096 from 4 KiB to 64 MiB",
                 self.chunk_size
+            )));
+        }
+        if self.workers * self.chunk_size > MAX_BUFFER_BYTES {
+            return Err(Error::InvalidArgument(format!(
+                "workers × chunk size = {} × {} = {} bytes of buffers, over the {} MiB cap: use fewer workers or a smaller chunk",
+                self.workers,
+                self.chunk_size,
+                self.workers * self.chunk_size,
+                MAX_BUFFER_BYTES >> 20
             )));
         }
         if self.rate_limit == Some(0) {

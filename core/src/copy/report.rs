@@ -12,17 +12,17 @@ pub enum ZeroMethod {
     Write,
     /// Not written (`sparse=always`, or a hole already there).
     Skip,
-    /// `fallocate(PUNCH_HOLE)`: a hole in a file; on a block device with write-zeroes
-    /// support, a write-zeroes that may unmap (a loop device punches its backing file).
+    /// `fallocate(PUNCH_HOLE)` on a file: the run becomes a hole (nothing where one is already).
     PunchHole,
-    /// `BLKZEROOUT` on a block device without write-zeroes: the kernel writes the zeros.
+    /// `BLKZEROOUT` on a block device that gives no other guarantee: the kernel writes the
+    /// zeros where the device cannot zero a range itself.
     ZeroOut,
-    /// `BLKDISCARD` on a device that reads zeros after discard (a ZFS zvol frees the blocks).
+    /// `BLKDISCARD` of the whole granules inside the run (zvol volblocks, dm-thin pool blocks,
+    /// which then read zeros), with zeros written at the run's edges, where a discard keeps data.
     Discard,
-    /// `BLKDISCARD`, then the range is read back, and zeros are written where it does not read
-    /// zeros: for devices that may keep data on discard (dm-thin keeps partial pool blocks), so
-    /// thin LVs stay thin where `BLKZEROOUT` would allocate.
-    DiscardChecked,
+    /// The device's write-zeroes (`fallocate(PUNCH_HOLE)` on a block device): zeros guaranteed,
+    /// unmapped where the device can (a loop device punches its backing file).
+    WriteZeroes,
 }
 
 /// Result of [`super::verify`]: a whole-volume digest of each side.
@@ -61,6 +61,10 @@ pub struct CopyReport {
     pub sparse: SparseMode,
     /// Zero handling used on this target.
     pub zero_method: ZeroMethod,
+    /// For [`ZeroMethod::Discard`]: the granule (bytes) a discard frees whole; else 0.
+    pub zero_granularity: u64,
+    /// Why this zero handling was chosen for this target (what the device guarantees).
+    pub zero_reason: String,
     /// Whether O_DIRECT was used (it may have been refused).
     pub direct: bool,
     /// Whether the target was flushed with fdatasync.

@@ -221,7 +221,7 @@ fn block_copy(req: &CloneRequest) -> Result<String, String> {
     why.push_str(match (sparse, luks_reason(req).is_some()) {
         (SparseMode::Never, true) => "; sparse=never: through dm-crypt every zero is written",
         (SparseMode::Never, false) => "; sparse=never: the thick target is written in full",
-        _ => "; sparse=auto: zero chunks are not written, so the thin target stays thin",
+        _ => "; sparse=auto: zero runs are not written but zeroed the way the target guarantees (holes, write-zeroes, whole zvol volblocks or dm-thin pool blocks discarded with the edges written), so the thin target stays thin",
     });
     if let Some(p) = plaintext {
         why.push_str(&format!("; {p}"));
