@@ -26,7 +26,7 @@ for ver in ${ZFS_VERSIONS:-2.1}; do
   out=$(ls -d /var/cache/zfsvm/out-"$ver".* | tail -1)
   for backend in ${BACKENDS:-cli lzc}; do
   echo "$backend" > "$SHARE/backend"
-  for sc in ${SCENARIOS:-seed matrix clone-block failure lvm zeroing}; do
+  for sc in ${SCENARIOS:-seed snapshot matrix clone-block failure lvm zeroing}; do
     # failure breaks the zfs command on purpose, lvm and zeroing test no ZFS command: all three
     # are for the cli backend only.
     [ "$backend" = lzc ] && { [ "$sc" = failure ] || [ "$sc" = lvm ] || [ "$sc" = zeroing ]; } && continue

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use volclone_core::copy::{self, CancelToken, CopyOptions, IoMode, SparseMode};
 use volclone_core::exec::{self, ExecOptions};
-use volclone_core::request::{PlanOptions, ProviderKind, REQUEST_VERSION, ZfsVersion};
+use volclone_core::request::{MAX_REQUEST_BYTES, PlanOptions, ProviderKind, REQUEST_VERSION, ZfsVersion};
 use volclone_core::zfs::{ZfsCli, ZfsOps, facts};
 use volclone_core::{CloneRequest, Error, Strategy, examples, planner};
 
@@ -84,6 +84,10 @@ enum Command {
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
+        /// Progress: `bar` (on a terminal), `json` (one JSON object a line on stdout, for a
+        /// caller that runs volclone as a command), or `none`.
+        #[arg(long, default_value = "bar")]
+        progress: String,
     },
     /// Plan from a request (the caller's facts, as LINSTOR has them) and run the chosen strategy.
     Run {
@@ -94,7 +98,8 @@ enum Command {
     },
     /// Clone a zvol: read the facts from ZFS, plan, and run the chosen strategy.
     Clone {
-        /// Source zvol (pool/.../volume).
+        /// Source zvol (pool/.../volume), or an existing snapshot of it to clone from
+        /// (pool/.../volume@snap, such as LINSTOR's @CF_<hex>: never changed or destroyed).
         source: String,
         /// Target zvol: an empty pre-created one, or a new name under an existing parent.
         target: String,
@@ -139,6 +144,10 @@ struct ExecArgs {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Progress: `bar` (on a terminal), `json` (one JSON object a line on stdout: the plan,
+    /// progress, then the report or the error), or `none`.
+    #[arg(long, default_value = "bar")]
+    progress: String,
     /// ZFS backend: `cli` (the zfs command) or `lzc` (libzfs_core; needs the libzfs-core feature).
     #[arg(long, env = "VOLCLONE_ZFS_BACKEND", default_value = "cli")]
     backend: String,
@@ -159,7 +168,7 @@ pub fn run() -> Result<ExitCode, Error> {
             req.options.linstor_stock |= linstor_stock;
             plan(req, json, compare)
         }
-        Command::Copy { source, target, workers, chunk_size, sparse, io, direct, no_fsync, verify, rate, create, json, quiet } => {
+        Command::Copy { source, target, workers, chunk_size, sparse, io, direct, no_fsync, verify, rate, create, json, quiet, progress } => {
             let opts = CopyOptions::default()
                 .workers(workers)
                 .chunk_size(usize::try_from(copy::parse_size(&chunk_size)?).unwrap_or(usize::MAX))
@@ -169,7 +178,8 @@ pub fn run() -> Result<ExitCode, Error> {
                 .verify(verify)
                 .rate_limit(rate.as_deref().map(copy::parse_size).transpose()?)
                 .create_target(create);
-            run_copy(&source, &target, &opts, json, quiet)
+            let mode = ProgressMode::parse(&progress, quiet || json)?;
+            run_copy(&source, &target, &opts, json, mode)
         }
         Command::Clone { source, target, use_zfs_clone, allow_decrypt, forbid, thick, size, plan_only, exec } => {
             let options = PlanOptions {
@@ -209,12 +219,21 @@ fn show_plan(req: &CloneRequest, json: bool) -> volclone_core::Plan {
 /// Plans `req`, prints the plan and runs its chosen candidate.
 fn execute(zfs: &dyn ZfsOps, req: &CloneRequest, args: &ExecArgs) -> Result<ExitCode, Error> {
     let (json, opts) = (args.json, args.options()?);
-    let plan = show_plan(req, json);
+    let mode = ProgressMode::parse(&args.progress, args.quiet || json)?;
+    let plan = if mode == ProgressMode::Json {
+        let plan = planner::plan(req);
+        json_line(serde_json::json!({ "event": "plan", "plan": plan }));
+        plan
+    } else {
+        show_plan(req, json)
+    };
     if plan.chosen.is_none() {
         return Ok(ExitCode::from(EXIT_NO_STRATEGY));
     }
-    let report = with_progress(!args.quiet && !json, |p, cancel| exec::execute(&plan, req, zfs, &opts, p, cancel))?;
-    if json {
+    let report = with_progress(mode, |p, cancel| exec::execute(&plan, req, zfs, &opts, p, cancel))?;
+    if mode == ProgressMode::Json {
+        json_line(serde_json::json!({ "event": "done", "report": report }));
+    } else if json {
         println!("{}", serde_json::to_string(&report).unwrap_or_default());
     } else {
         println!("cloned {} -> {} with {} ({} bytes)", req.source.volume, req.target.volume, report.strategy, report.bytes);
@@ -244,7 +263,7 @@ fn clone(
     plan_only: bool,
     args: &ExecArgs,
 ) -> Result<ExitCode, Error> {
-    let src = facts::existing_volume(zfs, source)?;
+    let src = facts::source_volume(zfs, source)?;
     let provider = if thick { ProviderKind::Zfs } else { ProviderKind::ZfsThin };
     let tgt = facts::target_volume(zfs, target, provider, size.unwrap_or(src.size_bytes))?;
     options.zfs_version = zfs.version().ok().filter(|v| ZfsVersion::parse(v).is_ok());
@@ -256,32 +275,96 @@ fn clone(
     execute(zfs, &req, args)
 }
 
-/// Runs `f` with a progress bar on a terminal (when `show`), or no progress.
-fn with_progress<T>(show: bool, f: impl FnOnce(&dyn copy::Progress, &CancelToken) -> Result<T, Error>) -> Result<T, Error> {
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProgressMode {
+    /// A bar on stderr when it is a terminal.
+    Bar,
+    /// JSON lines on stdout.
+    Json,
+    /// Nothing.
+    None,
+}
+
+impl ProgressMode {
+    /// Parses `--progress`; `quiet` (or a JSON report) turns the bar off.
+    fn parse(text: &str, quiet: bool) -> Result<Self, Error> {
+        match text {
+            "bar" if quiet => Ok(ProgressMode::None),
+            "bar" => Ok(ProgressMode::Bar),
+            "json" => Ok(ProgressMode::Json),
+            "none" => Ok(ProgressMode::None),
+            other => Err(Error::InvalidArgument(format!("--progress {other}: give bar, json or none"))),
+        }
+    }
+}
+
+/// Prints one JSON object on its own line and flushes, so a reading process sees it at once.
+fn json_line(v: serde_json::Value) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{v}");
+    let _ = out.flush();
+}
+
+/// Progress as JSON lines (`--progress json`).
+struct JsonProgress;
+
+impl copy::Progress for JsonProgress {
+    fn update(&self, u: &copy::ProgressUpdate) {
+        let percent = if u.bytes_total > 0 { (u.bytes_done as f64 * 100.0 / u.bytes_total as f64).min(100.0) } else { 0.0 };
+        json_line(serde_json::json!({
+            "event": "progress", "phase": u.phase, "bytes_done": u.bytes_done, "bytes_total": u.bytes_total,
+            "percent": (percent * 100.0).round() / 100.0, "bytes_per_sec": u.bytes_per_sec.round(),
+        }));
+    }
+}
+
+/// Runs `f` with the progress sink of `mode`; in JSON mode an error is also a JSON line.
+fn with_progress<T>(mode: ProgressMode, f: impl FnOnce(&dyn copy::Progress, &CancelToken) -> Result<T, Error>) -> Result<T, Error> {
     let cancel = CancelToken::new();
-    match (show && std::io::stderr().is_terminal()).then(render::ProgressBar::new) {
-        Some(bar) => {
+    match mode {
+        ProgressMode::Bar if std::io::stderr().is_terminal() => {
+            let bar = render::ProgressBar::new();
             let r = f(&bar, &cancel);
             bar.finish();
             r
         }
-        None => f(&copy::NoProgress, &cancel),
+        ProgressMode::Json => {
+            let r = f(&JsonProgress, &cancel);
+            if let Err(e) = &r {
+                json_line(serde_json::json!({ "event": "error", "kind": format!("{:?}", e.kind()), "message": e.to_string() }));
+            }
+            r
+        }
+        _ => f(&copy::NoProgress, &cancel),
     }
 }
 
 fn read_request(path: Option<PathBuf>) -> Result<CloneRequest, Error> {
-    let text = match path.as_deref() {
-        None => read_stdin()?,
-        Some(p) if p.as_os_str() == "-" => read_stdin()?,
-        Some(p) => std::fs::read_to_string(p).map_err(|e| Error::io("read request", p, None, e))?,
+    let (name, text) = match path.as_deref() {
+        None => ("<stdin>".into(), read_bounded(std::io::stdin(), "<stdin>")?),
+        Some(p) if p.as_os_str() == "-" => ("<stdin>".into(), read_bounded(std::io::stdin(), "<stdin>")?),
+        Some(p) => {
+            let f = std::fs::File::open(p).map_err(|e| Error::io("read request", p, None, e))?;
+            (p.display().to_string(), read_bounded(f, &p.display().to_string())?)
+        }
     };
-    CloneRequest::from_json(&text)
+    CloneRequest::from_json(&text).map_err(|e| match e {
+        Error::InvalidRequest(m) => Error::InvalidRequest(format!("{name}: {m}")),
+        other => other,
+    })
 }
 
-fn read_stdin() -> Result<String, Error> {
-    let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).map_err(|e| Error::io("read request", "<stdin>", None, e))?;
-    Ok(text)
+/// Reads at most one byte over the request limit, so a huge or endless input (`/dev/zero`) is
+/// refused without being read whole.
+fn read_bounded(r: impl Read, name: &str) -> Result<String, Error> {
+    let mut bytes = Vec::new();
+    r.take(MAX_REQUEST_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(|e| Error::io("read request", name, None, e))?;
+    if bytes.len() > MAX_REQUEST_BYTES {
+        return Err(Error::InvalidRequest(format!("{name} is over the {MAX_REQUEST_BYTES}-byte request limit: give a request file")));
+    }
+    String::from_utf8(bytes).map_err(|_| Error::InvalidRequest(format!("{name} is not UTF-8 text: give a JSON request")))
 }
 
 fn plan(req: CloneRequest, json: bool, compare: bool) -> Result<ExitCode, Error> {
@@ -307,9 +390,17 @@ fn exit_for(plan: &volclone_core::Plan) -> ExitCode {
     if plan.chosen.is_some() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NO_STRATEGY) }
 }
 
-fn run_copy(source: &std::path::Path, target: &std::path::Path, opts: &CopyOptions, json: bool, quiet: bool) -> Result<ExitCode, Error> {
-    let report = with_progress(!quiet && !json, |p, cancel| copy::copy(source, target, opts, p, cancel))?;
-    if json {
+fn run_copy(source: &std::path::Path, target: &std::path::Path, opts: &CopyOptions, json: bool, mode: ProgressMode) -> Result<ExitCode, Error> {
+    let report = with_progress(mode, |p, cancel| copy::copy(source, target, opts, p, cancel)).map_err(|e| match e {
+        // The core names its option; here the flag is what the user can give.
+        Error::Io { op, path, offset, source } if op == "open target" && source.kind() == std::io::ErrorKind::NotFound => {
+            Error::Io { op, path, offset, source: std::io::Error::new(source.kind(), source.to_string().replace("(create_target)", "(--create)")) }
+        }
+        other => other,
+    })?;
+    if mode == ProgressMode::Json {
+        json_line(serde_json::json!({ "event": "done", "report": report }));
+    } else if json {
         println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
         println!("{}", render::copy_report(&report));
@@ -351,7 +442,7 @@ fn demo_copy(dir: &std::path::Path) -> Result<(), Error> {
     drop(f);
     println!("source {} (64 MiB, 16 MiB of data), target {} (created thin)\n", src.display(), tgt.display());
     println!("$ volclone copy --create --verify {} {}", src.display(), tgt.display());
-    run_copy(&src, &tgt, &CopyOptions::default().create_target(true).verify(true), false, true)?;
+    run_copy(&src, &tgt, &CopyOptions::default().create_target(true).verify(true), false, ProgressMode::None)?;
     let alloc = |p: &std::path::Path| std::fs::metadata(p).map(|m| std::os::unix::fs::MetadataExt::blocks(&m) * 512 / mib).unwrap_or(0);
     println!("\nallocated: source {} MiB, target {} MiB (thin stays thin)", alloc(&src), alloc(&tgt));
     Ok(())

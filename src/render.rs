@@ -47,7 +47,14 @@ pub fn plan_table(req: &CloneRequest, plan: &Plan) -> String {
             let _ = writeln!(out, "  {:<2} {:<15} {:>4}  {:<4}  WARNING: {w}", "", "", "", "");
         }
         for step in &c.steps {
-            let _ = writeln!(out, "       $ {}", step.command);
+            match &step.guard {
+                Some(g) => {
+                    let _ = writeln!(out, "       $ {}    ({g})", step.command);
+                }
+                None => {
+                    let _ = writeln!(out, "       $ {}", step.command);
+                }
+            }
         }
     }
     if !plan.rejected.is_empty() {

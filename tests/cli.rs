@@ -160,3 +160,50 @@ fn run_executes_a_block_copy_plan_between_files() {
     let o = volclone(&["run", "--backend", "zzz"], Some(&req));
     assert!(text(&o.stderr).contains("--backend zzz: give cli or lzc"));
 }
+
+#[test]
+fn run_creates_a_missing_file_target_with_spaces_and_reports_json_lines() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("my images");
+    std::fs::create_dir(&dir).unwrap();
+    let (s, t) = (dir.join("base image.img"), dir.join("clone $(touch pwned).img"));
+    let size = make_image(&s, &[Piece::Data(2 * MIB), Piece::Hole(MIB)], 42);
+    let req = serde_json::json!({
+        "version": 1,
+        "source": {"provider": "FILE", "storage_pool": "f", "volume": s, "size_bytes": size, "exists": true},
+        "target": {"provider": "FILE_THIN", "storage_pool": "f", "volume": t, "size_bytes": size, "exists": false},
+    })
+    .to_string();
+    let o = volclone(&["run", "--progress", "json"], Some(&req));
+    assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
+    let lines: Vec<serde_json::Value> = text(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.first().unwrap()["event"], "plan");
+    let step = &lines[0]["plan"]["candidates"][0]["steps"][0];
+    assert_eq!(step["argv"][0][5], s.to_str().unwrap(), "the argv holds the path as one word");
+    let last_progress = lines.iter().rfind(|l| l["event"] == "progress").expect("progress lines");
+    assert_eq!(last_progress["bytes_total"], size);
+    assert_eq!(last_progress["percent"], 100.0);
+    assert_eq!(lines.last().unwrap()["event"], "done");
+    assert_same_prefix(&s, &t, size);
+    // The step's command line, given to a shell as LINSTOR does, copies the same and runs nothing else.
+    std::fs::remove_file(&t).unwrap();
+    make_sparse(&t, size);
+    let cmd = step["command"].as_str().unwrap().replacen("volclone", env!("CARGO_BIN_EXE_volclone"), 1);
+    let o = Command::new("bash").arg("-c").arg(&cmd).current_dir(d.path()).output().unwrap();
+    assert!(o.status.success(), "{cmd}: {}", text(&o.stderr));
+    assert_same_prefix(&s, &t, size);
+    assert!(!d.path().join("pwned").exists() && !dir.join("pwned").exists(), "a name ran a command");
+}
+
+#[test]
+fn endless_or_huge_requests_are_refused_without_reading_them_whole() {
+    let o = volclone(&["plan", "--json", "/dev/zero"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("/dev/zero is over the 65536-byte request limit"), "{}", text(&o.stderr));
+    let o = volclone(&["plan"], Some(&" ".repeat(70_000)));
+    assert!(text(&o.stderr).contains("<stdin> is over the 65536-byte request limit"), "{}", text(&o.stderr));
+    let huge = SEED.replace("vm-base_00000", &"a".repeat(300));
+    let o = volclone(&["plan"], Some(&huge));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("source.volume") && text(&o.stderr).contains("1 to 255 bytes"), "{}", text(&o.stderr));
+}

@@ -145,7 +145,7 @@ fn missing_target_needs_create_and_create_sizes_it() {
     let (s, t) = (d.path().join("s"), d.path().join("t"));
     let size = make_image(&s, &[Piece::Data(MIB), Piece::Hole(MIB)], 11);
     let e = run(&s, &t, &CopyOptions::default()).unwrap_err();
-    assert!(e.to_string().contains("--create"), "{e}");
+    assert!(e.to_string().contains("create_target"), "{e}");
     assert!(!t.exists());
     run(&s, &t, &CopyOptions::default().create_target(true)).unwrap();
     assert_eq!(std::fs::metadata(&t).unwrap().len(), size);

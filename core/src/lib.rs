@@ -11,6 +11,7 @@ pub mod copy;
 pub mod error;
 pub mod exec;
 pub mod examples;
+pub mod names;
 pub mod plan;
 pub mod planner;
 pub mod request;

@@ -92,20 +92,30 @@ pub struct Rejection {
     pub reason: String,
 }
 
-/// One operation of a plan, with the equivalent command line for people.
+/// One operation of a plan: what it does as data, the exact commands it amounts to, and the same
+/// shell-quoted for people.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     /// What to do.
     #[serde(flatten)]
     pub op: StepOp,
-    /// The equivalent shell command.
+    /// The commands, each an argv (no shell involved): one for a plain step, several for a
+    /// pipeline (`zfs send` → `zfs receive`, whose stdout feeds the next one's stdin).
+    pub argv: Vec<Vec<String>>,
+    /// `argv` shell-quoted, commands joined with ` | `: safe to paste into a shell.
     pub command: String,
+    /// What volclone checks before it runs this step (e.g. that a target is empty); a runner
+    /// that takes the argv instead must check the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard: Option<String>,
 }
 
 impl From<StepOp> for Step {
     fn from(op: StepOp) -> Self {
-        let command = op.command_line();
-        Step { op, command }
+        let argv = op.argv();
+        let command = crate::names::shell_line(&argv);
+        let guard = op.guard().map(str::to_owned);
+        Step { op, argv, command, guard }
     }
 }
 
@@ -175,7 +185,7 @@ pub enum StepOp {
         /// The encryption root.
         dataset: String,
     },
-    /// `lvcreate --snapshot -kn --name NEW VG/ORIGIN` then `lvchange -ay VG/NEW`.
+    /// `lvcreate --snapshot --setactivationskip n --activate y --name NEW VG/ORIGIN`.
     LvmThinSnapshot {
         /// Volume group.
         vg: String,
@@ -213,6 +223,11 @@ pub enum StepOp {
         target: String,
         /// Zero handling on the target.
         sparse: SparseMode,
+        /// A snapshot whose device is the source and may be hidden (`pool/vol@snap`: ZFS
+        /// `snapdev`; `vg/lv`: an LVM snapshot with the activation-skip flag): the executor
+        /// shows it for the copy and puts it back as it was.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        show_snapshot: Option<String>,
     },
     /// LINSTOR's stock `dd` (only in `linstor_stock` plans).
     Dd {
@@ -225,53 +240,83 @@ pub enum StepOp {
     },
 }
 
+fn words<const N: usize>(w: [&str; N]) -> Vec<String> {
+    w.iter().map(|s| (*s).to_owned()).collect()
+}
+
 impl StepOp {
-    /// The equivalent shell command line.
-    pub fn command_line(&self) -> String {
+    /// The commands this step amounts to (see [`Step::argv`]). Names in them were validated
+    /// with the request, so none reads as an option.
+    pub fn argv(&self) -> Vec<Vec<String>> {
         match self {
             StepOp::ZfsSnapshot { snapshot, properties } => {
-                let props: String = properties.iter().map(|(k, v)| format!("-o {k}={v} ")).collect();
-                format!("zfs snapshot {props}{snapshot}")
+                let mut a = words(["zfs", "snapshot"]);
+                for (k, v) in properties {
+                    a.extend(["-o".to_owned(), format!("{k}={v}")]);
+                }
+                a.push(snapshot.clone());
+                vec![a]
             }
             StepOp::ZfsSendReceive { snapshot, target, raw, embed, large_block, force, receive_properties } => {
-                let mut send = String::from("zfs send");
-                if *raw {
-                    send.push_str(" -w");
+                let mut send = words(["zfs", "send"]);
+                for (on, flag) in [(*raw, "-w"), (*embed, "--embed"), (*large_block, "--large-block")] {
+                    if on {
+                        send.push(flag.to_owned());
+                    }
                 }
-                if *embed {
-                    send.push_str(" --embed");
-                }
-                if *large_block {
-                    send.push_str(" --large-block");
-                }
-                let mut recv = String::from("zfs receive");
+                send.push(snapshot.clone());
+                let mut recv = words(["zfs", "receive"]);
                 if *force {
-                    recv.push_str(" -F");
+                    recv.push("-F".into());
                 }
                 for (k, v) in receive_properties {
-                    recv.push_str(&format!(" -o {k}={v}"));
+                    recv.extend(["-o".to_owned(), format!("{k}={v}")]);
                 }
-                format!("{send} {snapshot} | {recv} {target}")
+                recv.push(target.clone());
+                vec![send, recv]
             }
-            StepOp::ZfsClone { snapshot, target } => format!("zfs clone {snapshot} {target}"),
-            StepOp::ZfsDestroyEmpty { dataset } => format!("zfs destroy {dataset}  # only if it holds no data, snapshots or dependents"),
-            StepOp::ZfsDestroySnapshot { snapshot } => format!("zfs destroy {snapshot}"),
-            StepOp::ZfsRename { from, to } => format!("zfs rename {from} {to}"),
-            StepOp::ZfsSet { dataset, property, value } => format!("zfs set {property}={value} {dataset}"),
-            StepOp::ZfsLoadKey { dataset } => format!("zfs load-key {dataset}"),
-            StepOp::LvmThinSnapshot { vg, origin, name } => {
-                format!("lvcreate --snapshot -kn --name {name} {vg}/{origin} && lvchange -ay {vg}/{name}")
-            }
-            StepOp::LvmRemoveEmpty { lv } => format!("lvremove -y {lv}  # only if unused"),
-            StepOp::LvmRename { vg, from, to } => format!("lvrename {vg} {from} {to}"),
-            StepOp::LvmResize { lv, size_bytes } => format!("lvresize -L {size_bytes}b {lv}"),
-            StepOp::BlockCopy { source, target, sparse } => {
-                format!("volclone copy --sparse {} {source} {target}", sparse.name())
+            StepOp::ZfsClone { snapshot, target } => vec![words(["zfs", "clone", snapshot, target])],
+            StepOp::ZfsDestroyEmpty { dataset } => vec![words(["zfs", "destroy", dataset])],
+            StepOp::ZfsDestroySnapshot { snapshot } => vec![words(["zfs", "destroy", snapshot])],
+            StepOp::ZfsRename { from, to } => vec![words(["zfs", "rename", from, to])],
+            StepOp::ZfsSet { dataset, property, value } => vec![words(["zfs", "set", &format!("{property}={value}"), dataset])],
+            StepOp::ZfsLoadKey { dataset } => vec![words(["zfs", "load-key", dataset])],
+            StepOp::LvmThinSnapshot { vg, origin, name } => vec![words([
+                "lvcreate",
+                "--snapshot",
+                "--setactivationskip",
+                "n",
+                "--activate",
+                "y",
+                "--name",
+                name,
+                &format!("{vg}/{origin}"),
+            ])],
+            StepOp::LvmRemoveEmpty { lv } => vec![words(["lvremove", "-y", lv])],
+            StepOp::LvmRename { vg, from, to } => vec![words(["lvrename", vg, from, to])],
+            StepOp::LvmResize { lv, size_bytes } => vec![words(["lvresize", "-L", &format!("{size_bytes}b"), lv])],
+            StepOp::BlockCopy { source, target, sparse, .. } => {
+                vec![words(["volclone", "copy", "--sparse", sparse.name(), "--", source, target])]
             }
             StepOp::Dd { source, target, sparse } => {
-                let conv = if *sparse { "nocreat,sparse" } else { "nocreat" };
-                format!("dd if={source} of={target} bs=64k conv={conv} oflag=direct")
+                let conv = if *sparse { "conv=nocreat,sparse" } else { "conv=nocreat" };
+                vec![words(["dd", &format!("if={source}"), &format!("of={target}"), "bs=64k", conv, "oflag=direct"])]
             }
         }
+    }
+
+    /// What volclone checks before running the step, when anything.
+    pub fn guard(&self) -> Option<&'static str> {
+        match self {
+            StepOp::ZfsDestroyEmpty { .. } => Some("only if it has no snapshots or children and holds no data"),
+            StepOp::LvmRemoveEmpty { .. } => Some("only if it is not open and 0% used"),
+            StepOp::ZfsSnapshot { .. } => Some("a leftover snapshot of the same name is replaced only if it was made for this clone"),
+            _ => None,
+        }
+    }
+
+    /// The equivalent shell command line (the argv, quoted).
+    pub fn command_line(&self) -> String {
+        crate::names::shell_line(&self.argv())
     }
 }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::names;
 use crate::strategy::Strategy;
 
 /// The request format version this library reads and writes.
@@ -159,9 +160,17 @@ pub struct VolumeFacts {
     pub drbd_metadata: Option<DrbdMetadata>,
     /// ZFS dataset (`pool/path/vol`), LV (`vg/lv`) or file path.
     pub volume: String,
-    /// The device a block copy reads or writes; derived from `volume` when absent.
+    /// The device a block copy reads or writes; derived from `volume` (and `snapshot`) when
+    /// absent. For a source with a `snapshot`, the snapshot's device (LINSTOR's
+    /// `/dev/zvol/<vol>@CF_<hex>`, or `/dev/mapper/...CF_...` through LUKS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_path: Option<String>,
+    /// Source only: the existing snapshot to clone from (ZFS: the name after `@`, or
+    /// `volume@name`; LVM-thin: the snapshot LV's name in the source's VG). Given, no snapshot
+    /// is taken and this one is never changed or destroyed: every strategy reads this point in
+    /// time, and its owner deletes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
     /// Size of the storage volume in bytes.
     pub size_bytes: u64,
     /// Whether the volume exists already (for the target: pre-created by LINSTOR).
@@ -218,6 +227,29 @@ impl VolumeFacts {
         }
     }
 
+    /// The snapshot's own name (the part after `@` for ZFS), when one is given.
+    pub fn snapshot_name(&self) -> Option<&str> {
+        self.snapshot.as_deref().map(|s| s.rsplit_once('@').map_or(s, |(_, n)| n))
+    }
+
+    /// For a ZFS source with a snapshot: `volume@name`.
+    pub fn zfs_snapshot(&self) -> Option<String> {
+        self.snapshot_name().filter(|_| self.provider.is_zfs()).map(|n| format!("{}@{n}", self.volume))
+    }
+
+    /// The device a block copy reads: `device_path`, else the snapshot's device when a snapshot
+    /// is given (`/dev/zvol/<vol>@<snap>`, `/dev/<vg>/<snap lv>`), else [`VolumeFacts::device`].
+    pub fn read_device(&self) -> String {
+        match (&self.device_path, self.snapshot_name()) {
+            (Some(p), _) => p.clone(),
+            (None, Some(snap)) if self.provider.is_zfs() => format!("/dev/zvol/{}@{snap}", self.volume),
+            (None, Some(snap)) if matches!(self.provider, ProviderKind::Lvm | ProviderKind::LvmThin) => {
+                format!("/dev/{}/{snap}", self.container())
+            }
+            _ => self.device(),
+        }
+    }
+
     /// For ZFS, the pool (first component of the dataset); for LVM, the volume group.
     pub fn container(&self) -> &str {
         self.volume.split('/').next().unwrap_or("")
@@ -245,9 +277,18 @@ pub struct PlanOptions {
     pub linstor_stock: bool,
 }
 
+/// The largest request accepted, in bytes (a real one is under 2 KiB).
+pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
+
 impl CloneRequest {
     /// Parses and validates a JSON request. Errors name the field (or line and column) and the fix.
     pub fn from_json(text: &str) -> Result<Self> {
+        if text.len() > MAX_REQUEST_BYTES {
+            return Err(Error::InvalidRequest(format!(
+                "the request has {} bytes, over the {MAX_REQUEST_BYTES}-byte limit: a request describes two volumes in well under 2 KiB",
+                text.len()
+            )));
+        }
         let req: CloneRequest = serde_json::from_str(text).map_err(|e| {
             let what = match e.classify() {
                 serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "malformed JSON",
@@ -274,7 +315,11 @@ impl CloneRequest {
         }
         validate_volume("source", &self.source)?;
         validate_volume("target", &self.target)?;
+        if self.target.snapshot.is_some() {
+            return Err(Error::InvalidRequest("target.snapshot is set: only the source is read from a snapshot; remove it".into()));
+        }
         if let Some(v) = &self.options.zfs_version {
+            names::label("options.zfs_version", v, 64)?;
             ZfsVersion::parse(v)?;
         }
         Ok(())
@@ -294,11 +339,65 @@ fn strip_position(e: &serde_json::Error) -> String {
     }
 }
 
+/// The names of one side, each by its own grammar (see [`crate::names`]).
+fn validate_names(side: &str, v: &VolumeFacts) -> Result<()> {
+    let f = |name: &str| format!("{side}.{name}");
+    names::label(&f("storage_pool"), &v.storage_pool, 255)?;
+    match v.provider {
+        ProviderKind::Zfs | ProviderKind::ZfsThin => names::zfs_dataset(&f("volume"), &v.volume)?,
+        ProviderKind::Lvm | ProviderKind::LvmThin => names::lvm_volume(&f("volume"), &v.volume)?,
+        ProviderKind::File | ProviderKind::FileThin => names::path(&f("volume"), &v.volume)?,
+        _ => {
+            names::label(&f("volume"), &v.volume, names::PATH_MAX)?;
+            if v.volume.starts_with('-') {
+                return Err(Error::InvalidRequest(format!("{} starts with '-': give a name that cannot read as an option", f("volume"))));
+            }
+        }
+    }
+    if let Some(p) = &v.device_path {
+        names::path(&f("device_path"), p)?;
+    }
+    if let Some(snap) = &v.snapshot {
+        if let Some((vol, _)) = snap.rsplit_once('@')
+            && vol != v.volume
+        {
+            return Err(Error::InvalidRequest(format!(
+                "{} {snap:?} is a snapshot of {vol}, not of {}: give a snapshot of the volume",
+                f("snapshot"),
+                v.volume
+            )));
+        }
+        let name = v.snapshot_name().unwrap_or_default();
+        match v.provider {
+            ProviderKind::Zfs | ProviderKind::ZfsThin => names::zfs_snapshot_name(&f("snapshot"), &v.volume, name)?,
+            ProviderKind::Lvm | ProviderKind::LvmThin => names::lvm_name(&f("snapshot"), name)?,
+            other => {
+                return Err(Error::InvalidRequest(format!(
+                    "{} is set for provider {}: snapshots are read on ZFS and LVM; give the snapshot's device as device_path instead",
+                    f("snapshot"),
+                    other.name()
+                )));
+            }
+        }
+    }
+    if let Some(z) = &v.zfs {
+        names::label(&f("zfs.encryption"), &z.encryption, 64)?;
+        if let Some(root) = &z.encryption_root {
+            names::zfs_dataset(&f("zfs.encryption_root"), root)?;
+        }
+        if let Some(l) = &z.key_location {
+            names::label(&f("zfs.key_location"), l, names::PATH_MAX)?;
+        }
+    }
+    Ok(())
+}
+
 fn validate_volume(side: &str, v: &VolumeFacts) -> Result<()> {
     let bad = |msg: String| Err(Error::InvalidRequest(format!("{side}: {msg}")));
     if v.volume.trim().is_empty() {
         return bad("`volume` is empty: give the ZFS dataset, LV (vg/lv) or file path".into());
     }
+    validate_names(side, v)?;
     if v.size_bytes == 0 {
         return bad("`size_bytes` is 0: give the volume's size in bytes".into());
     }

@@ -108,7 +108,7 @@ pub(super) fn open_source(path: &Path, direct: bool, notes: &mut Vec<String>) ->
 pub(super) fn open_target(path: &Path, create: bool, direct: bool, source_size: u64, notes: &mut Vec<String>) -> Result<Endpoint> {
     if !path.exists() {
         if !create {
-            let why = format!("does not exist: create it with at least {source_size} bytes, or ask to create it (--create)");
+            let why = format!("does not exist: create it with at least {source_size} bytes, or let the copy create it (create_target)");
             return Err(Error::io("open target", path, None, std::io::Error::new(std::io::ErrorKind::NotFound, why)));
         }
         let f = OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| Error::io("create target", path, None, e))?;

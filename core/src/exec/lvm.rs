@@ -22,11 +22,19 @@ pub(super) fn remove(lv: &str) -> Result<()> {
     run_cmd(&["lvremove", "-y", lv]).map(|_| ())
 }
 
+/// `lvchange -ay -K VG/LV` (activating despite the activation-skip flag) or `lvchange -an`.
+pub(super) fn activate(lv: &str, on: bool) -> Result<()> {
+    let args: &[&str] = if on { &["lvchange", "-ay", "-K", lv] } else { &["lvchange", "-an", lv] };
+    run_cmd(args).map(|_| ())
+}
+
 pub(super) fn run(op: &StepOp) -> Result<()> {
     match op {
-        StepOp::LvmThinSnapshot { vg, origin, name } => {
-            run_cmd(&["lvcreate", "--snapshot", "-kn", "--name", name, &format!("{vg}/{origin}")])?;
-            run_cmd(&["lvchange", "-ay", &format!("{vg}/{name}")])?;
+        StepOp::LvmThinSnapshot { .. } => {
+            for argv in op.argv() {
+                let args: Vec<&str> = argv.iter().map(String::as_str).collect();
+                run_cmd(&args)?;
+            }
         }
         StepOp::LvmRemoveEmpty { lv } => {
             let out = run_cmd(&["lvs", "--noheadings", "-o", "lv_attr,data_percent,origin", lv])?;

@@ -7,6 +7,7 @@
 //! complete clone in place and says which finishing step failed.
 
 mod lvm;
+mod snapdev;
 
 use std::path::Path;
 
@@ -15,7 +16,7 @@ use serde::Serialize;
 use crate::copy::{self, CancelToken, CopyOptions, Progress};
 use crate::error::{Error, Result};
 use crate::plan::{Plan, StepOp};
-use crate::request::CloneRequest;
+use crate::request::{CloneRequest, ProviderKind};
 use crate::strategy::Strategy;
 use crate::zfs::{SendReceive, ZfsOps};
 
@@ -128,10 +129,18 @@ impl Run<'_> {
             StepOp::ZfsRename { from, to } => zfs.rename(from, to)?,
             StepOp::ZfsSet { dataset, property, value } => zfs.set(dataset, property, value)?,
             StepOp::ZfsLoadKey { dataset } => zfs.load_key(dataset)?,
-            StepOp::BlockCopy { source, target, sparse } => {
-                let o = opts.copy.clone().sparse(*sparse);
-                let r = copy::copy(Path::new(source), Path::new(target), &o, progress, cancel)?;
-                self.report.bytes += r.bytes_total;
+            StepOp::BlockCopy { source, target, sparse, show_snapshot } => {
+                // A file target the request says does not exist yet is the clone's to create.
+                let create = !self.req.target.exists && matches!(self.req.target.provider, ProviderKind::File | ProviderKind::FileThin);
+                let o = opts.copy.clone().sparse(*sparse).create_target(opts.copy.create_target || create);
+                let shown = match show_snapshot {
+                    Some(snap) => Some(snapdev::show(zfs, snap, Path::new(source))?),
+                    None => None,
+                };
+                let r = copy::copy(Path::new(source), Path::new(target), &o, progress, cancel);
+                let hidden = shown.map(|s| s.restore(zfs)).unwrap_or(Ok(()));
+                self.report.bytes += r?.bytes_total;
+                hidden?;
             }
             StepOp::LvmThinSnapshot { vg, name, .. } => {
                 lvm::run(op)?;

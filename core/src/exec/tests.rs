@@ -76,6 +76,12 @@ impl ZfsOps for FakeZfs {
     fn set(&self, d: &str, p: &str, v: &str) -> Result<()> {
         self.act(format!("set {p}={v} {d}"))
     }
+    fn inherit(&self, d: &str, p: &str) -> Result<()> {
+        self.act(format!("inherit {p} {d}"))
+    }
+    fn source_of(&self, _: &str, _: &str) -> Result<String> {
+        Ok("default".into())
+    }
     fn get(&self, d: &str, props: &[&str]) -> Result<BTreeMap<String, String>> {
         let all = self.props.lock().unwrap();
         Ok(props.iter().filter_map(|p| all.get(&(d.to_string(), p.to_string())).map(|v| (p.to_string(), v.clone()))).collect())

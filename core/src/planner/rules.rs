@@ -214,7 +214,7 @@ fn block_copy(req: &CloneRequest) -> Result<String, String> {
     target_key_loaded(req, "a block copy")?;
     let plaintext = no_plaintext(req, "a block copy")?;
     let sparse = sparse_mode(req);
-    let mut why = format!("parallel block copy {} -> {}", s.device(), t.device());
+    let mut why = format!("parallel block copy {} -> {}", s.read_device(), t.device());
     if s.provider != t.provider {
         why.push_str(&format!(" ({} to {})", s.provider.name(), t.provider.name()));
     }

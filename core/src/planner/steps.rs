@@ -31,9 +31,12 @@ pub(super) fn steps(strategy: Strategy, req: &CloneRequest) -> Vec<Step> {
         Strategy::ZfsClone => zfs_clone(req),
         Strategy::LvmThinClone => lvm_thin(req),
         Strategy::BlockCopy => vec![StepOp::BlockCopy {
-            source: req.source.device(),
+            source: req.source.read_device(),
             target: req.target.device(),
             sparse: sparse_mode(req),
+            // The caller who gives the snapshot's device path has opened it (LINSTOR's
+            // openForClone); else volclone shows the snapshot's device for the copy.
+            show_snapshot: if req.source.device_path.is_none() { snapshot_object(req) } else { None },
         }],
     };
     ops.into_iter().map(Step::from).collect()
@@ -44,10 +47,21 @@ fn landing(req: &CloneRequest) -> String {
     if req.target.exists { format!("{}{TEMP_SUFFIX}", req.target.volume) } else { req.target.volume.clone() }
 }
 
-fn source_snapshot(req: &CloneRequest) -> (String, StepOp) {
+/// The caller's snapshot as the executor names it: `vol@snap` for ZFS, `vg/lv` for LVM.
+fn snapshot_object(req: &CloneRequest) -> Option<String> {
+    let s = &req.source;
+    let name = s.snapshot_name()?;
+    Some(if s.provider.is_zfs() { format!("{}@{name}", s.volume) } else { format!("{}/{name}", s.container()) })
+}
+
+/// The snapshot the clone reads, and the step that takes it (none when the caller gave one).
+fn source_snapshot(req: &CloneRequest) -> (String, Option<StepOp>) {
+    if let Some(given) = req.source.zfs_snapshot() {
+        return (given, None);
+    }
     let name = format!("{}@{}", req.source.volume, clone_snapshot_name(&req.target.volume));
     let op = StepOp::ZfsSnapshot { snapshot: name.clone(), properties: clone_snapshot_properties(&req.target.volume) };
-    (name, op)
+    (name, Some(op))
 }
 
 fn zfs_send(req: &CloneRequest, raw: bool) -> Vec<StepOp> {
@@ -57,8 +71,8 @@ fn zfs_send(req: &CloneRequest, raw: bool) -> Vec<StepOp> {
     let receive_properties = key_location
         .map(|l| BTreeMap::from([("keylocation".to_owned(), l.to_owned())]))
         .unwrap_or_default();
-    let mut ops = vec![
-        snap_op,
+    let mut ops: Vec<StepOp> = snap_op.into_iter().collect();
+    ops.extend([
         StepOp::ZfsSendReceive {
             snapshot: snap.clone(),
             target: into.clone(),
@@ -69,22 +83,26 @@ fn zfs_send(req: &CloneRequest, raw: bool) -> Vec<StepOp> {
             force: false,
             receive_properties,
         },
-    ];
+    ]);
     if key_location.is_some() {
         ops.push(StepOp::ZfsLoadKey { dataset: into.clone() });
     }
     ops.extend(swap_in(req, &into));
     ops.extend(zfs_fixups(req));
-    let received = format!("{}@{}", req.target.volume, clone_snapshot_name(&req.target.volume));
+    // The received copy of the snapshot is ours; the source's is ours only if this plan took it.
+    let received = format!("{}@{}", req.target.volume, snap.rsplit('@').next().unwrap_or_default());
     ops.push(StepOp::ZfsDestroySnapshot { snapshot: received });
-    ops.push(StepOp::ZfsDestroySnapshot { snapshot: snap });
+    if req.source.snapshot.is_none() {
+        ops.push(StepOp::ZfsDestroySnapshot { snapshot: snap });
+    }
     ops
 }
 
 fn zfs_clone(req: &CloneRequest) -> Vec<StepOp> {
     let (snap, snap_op) = source_snapshot(req);
     let into = landing(req);
-    let mut ops = vec![snap_op, StepOp::ZfsClone { snapshot: snap, target: into.clone() }];
+    let mut ops: Vec<StepOp> = snap_op.into_iter().collect();
+    ops.push(StepOp::ZfsClone { snapshot: snap, target: into.clone() });
     ops.extend(swap_in(req, &into));
     ops.extend(zfs_fixups(req));
     ops
@@ -119,14 +137,16 @@ fn lvm_thin(req: &CloneRequest) -> Vec<StepOp> {
     let (s, t) = (&req.source, &req.target);
     let vg = s.container().to_owned();
     let name = lv_name(&t.volume).to_owned();
+    // A thin snapshot of the caller's snapshot LV is the same point in time.
+    let origin = s.snapshot_name().unwrap_or_else(|| lv_name(&s.volume)).to_owned();
     let mut ops = Vec::new();
     if t.exists {
         let tmp = format!("{name}{TEMP_SUFFIX}");
-        ops.push(StepOp::LvmThinSnapshot { vg: vg.clone(), origin: lv_name(&s.volume).into(), name: tmp.clone() });
+        ops.push(StepOp::LvmThinSnapshot { vg: vg.clone(), origin: origin.clone(), name: tmp.clone() });
         ops.push(StepOp::LvmRemoveEmpty { lv: t.volume.clone() });
         ops.push(StepOp::LvmRename { vg, from: tmp, to: name });
     } else {
-        ops.push(StepOp::LvmThinSnapshot { vg, origin: lv_name(&s.volume).into(), name });
+        ops.push(StepOp::LvmThinSnapshot { vg, origin, name });
     }
     if t.size_bytes > s.size_bytes {
         ops.push(StepOp::LvmResize { lv: t.volume.clone(), size_bytes: t.size_bytes });

@@ -18,6 +18,7 @@ fn zfs(volume: &str, provider: ProviderKind, facts: ZfsFacts, exists: bool) -> V
         drbd_metadata: None,
         volume: volume.into(),
         device_path: None,
+        snapshot: None,
         size_bytes: 1 << 30,
         exists,
         zfs: Some(facts),
@@ -36,6 +37,7 @@ fn lvm(volume: &str, provider: ProviderKind, pool: &str) -> VolumeFacts {
         drbd_metadata: None,
         volume: volume.into(),
         device_path: None,
+        snapshot: None,
         size_bytes: 1 << 30,
         exists: true,
         zfs: None,
@@ -385,8 +387,10 @@ fn arb_volume() -> impl proptest::strategy::Strategy<Value = VolumeFacts> {
                 storage_pool: pool.into(),
                 layers,
                 drbd_metadata: md,
-                volume: vol.into(),
+                // File providers name their volume by an absolute path.
+                volume: if matches!(provider, ProviderKind::File | ProviderKind::FileThin) { format!("/{vol}") } else { vol.into() },
                 device_path: None,
+                snapshot: None,
                 size_bytes: size,
                 exists,
                 zfs: provider.is_zfs().then_some(z),
@@ -396,13 +400,23 @@ fn arb_volume() -> impl proptest::strategy::Strategy<Value = VolumeFacts> {
 
 fn arb_request() -> impl proptest::strategy::Strategy<Value = CloneRequest> {
     let all = proptest::sample::subsequence(CloneStrategy::ALL.to_vec(), 0..=2);
-    (arb_volume(), arb_volume(), any::<bool>(), any::<bool>(), all, prop_oneof![Just(None), Just(Some("0.7.1".to_owned())), Just(Some("2.1.11".to_owned()))])
-        .prop_map(|(source, target, use_zfs_clone, allow_decrypt, forbid, zfs_version)| CloneRequest {
-            version: 1,
-            source,
-            target,
-            options: PlanOptions { use_zfs_clone, allow_decrypt, forbid, zfs_version, linstor_stock: false },
-        })
+    let versions = prop_oneof![Just(None), Just(Some("0.7.1".to_owned())), Just(Some("2.1.11".to_owned()))];
+    let snapshots = prop_oneof![Just(None), Just(Some("CF_5eed0001")), Just(Some("a snap"))];
+    (arb_volume(), arb_volume(), any::<bool>(), any::<bool>(), all, versions, snapshots).prop_map(
+        |(mut source, target, use_zfs_clone, allow_decrypt, forbid, zfs_version, snap)| {
+            // The source may be read from an existing snapshot where its provider has them.
+            let lvm_ok = snap.is_none_or(|n| !n.contains(' '));
+            if source.provider.is_zfs() || (matches!(source.provider, ProviderKind::Lvm | ProviderKind::LvmThin) && lvm_ok) {
+                source.snapshot = snap.map(str::to_owned);
+            }
+            CloneRequest {
+                version: 1,
+                source,
+                target,
+                options: PlanOptions { use_zfs_clone, allow_decrypt, forbid, zfs_version, linstor_stock: false },
+            }
+        },
+    )
 }
 
 proptest! {
@@ -435,6 +449,45 @@ proptest! {
                     prop_assert!(!(r.target.exists && target == &r.target.volume), "receive onto the pre-created target");
                 }
                 prop_assert!(!s.command.contains("receive -F"));
+            }
+        }
+    }
+
+    /// With a given snapshot, nothing snapshots, changes or destroys it, and every strategy
+    /// reads that point in time.
+    #[test]
+    fn a_given_snapshot_is_read_and_never_touched(r in arb_request()) {
+        let Some(name) = r.source.snapshot_name() else { return Ok(()) };
+        for c in plan(&r).candidates {
+            for s in &c.steps {
+                match &s.op {
+                    StepOp::ZfsSnapshot { .. } => prop_assert!(false, "{}: a second snapshot is taken", c.strategy),
+                    StepOp::ZfsDestroySnapshot { snapshot } => prop_assert!(!snapshot.starts_with(&format!("{}@", r.source.volume)), "destroys {}", snapshot),
+                    StepOp::ZfsSendReceive { snapshot, .. } | StepOp::ZfsClone { snapshot, .. } => {
+                        prop_assert_eq!(snapshot, &format!("{}@{name}", r.source.volume));
+                    }
+                    StepOp::LvmThinSnapshot { origin, .. } => prop_assert_eq!(origin, name),
+                    StepOp::BlockCopy { source, .. } => prop_assert!(source.ends_with(name), "block copy reads {}", source),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// No argv word made from a name can read as an option, and every command line reads back
+    /// through a shell as its argv.
+    #[test]
+    fn argvs_cannot_be_bent_by_names(r in arb_request()) {
+        for c in plan(&r).candidates {
+            for s in &c.steps {
+                prop_assert_eq!(&s.argv, &s.op.argv());
+                prop_assert_eq!(&s.command, &crate::names::shell_line(&s.argv));
+                for argv in &s.argv {
+                    let names = [&r.source.volume, &r.target.volume];
+                    for w in argv {
+                        prop_assert!(!(w.starts_with('-') && names.iter().any(|n| w.contains(n.as_str()))), "{:?} in {:?}", w, argv);
+                    }
+                }
             }
         }
     }
@@ -489,4 +542,60 @@ proptest! {
         prop_assert!(p.candidates.windows(2).all(|w| w[0].priority <= w[1].priority));
         prop_assert!(p.candidates.iter().any(|c| c.strategy == BlockCopy), "LINSTOR always offers DD");
     }
+}
+
+#[test]
+fn seed_case_from_linstors_snapshot_takes_none_of_its_own() {
+    let mut r = seed_case();
+    r.source.snapshot = Some(format!("{}@CF_5eed0001", r.source.volume));
+    r.validate().unwrap();
+    let p = plan(&r);
+    let c = p.candidate(ZfsCopy).unwrap();
+    let ops: Vec<&StepOp> = c.steps.iter().map(|s| &s.op).collect();
+    assert!(matches!(ops[0], StepOp::ZfsSendReceive { snapshot, .. } if *snapshot == format!("{}@CF_5eed0001", r.source.volume)));
+    assert!(!ops.iter().any(|o| matches!(o, StepOp::ZfsSnapshot { .. })));
+    let destroyed: Vec<&String> = ops.iter().filter_map(|o| if let StepOp::ZfsDestroySnapshot { snapshot } = o { Some(snapshot) } else { None }).collect();
+    assert_eq!(destroyed, vec![&format!("{}@CF_5eed0001", r.target.volume)], "only the received copy of the snapshot goes");
+    let bc = p.candidate(BlockCopy).unwrap();
+    assert!(
+        matches!(&bc.steps[0].op, StepOp::BlockCopy { source, show_snapshot: Some(s), .. }
+            if *source == format!("/dev/zvol/{}@CF_5eed0001", r.source.volume) && *s == format!("{}@CF_5eed0001", r.source.volume)),
+        "{:?}",
+        bc.steps[0].op
+    );
+    // LINSTOR's own device path (it opened the snapshot): read as given, nothing to show.
+    r.source.device_path = Some("/dev/mapper/vm-base_00000CF_vm-clone".into());
+    let p = plan(&r);
+    assert!(matches!(&p.candidate(BlockCopy).unwrap().steps[0].op, StepOp::BlockCopy { source, show_snapshot: None, .. } if source.starts_with("/dev/mapper/")));
+}
+
+#[test]
+fn a_snapshot_of_another_volume_or_on_the_target_is_refused() {
+    let mut r = seed_case();
+    r.source.snapshot = Some("tmp-pool/other@CF_1".into());
+    assert!(r.validate().unwrap_err().to_string().contains("is a snapshot of tmp-pool/other"));
+    let mut r = seed_case();
+    r.target.snapshot = Some("CF_1".into());
+    assert!(r.validate().unwrap_err().to_string().contains("target.snapshot"));
+}
+
+#[test]
+fn names_are_quoted_or_refused_never_run() {
+    let mut r = req(
+        VolumeFacts { provider: ProviderKind::FileThin, volume: "/srv/my images/base image.img".into(), ..zfs("x/s", ProviderKind::ZfsThin, ZfsFacts::plain(), true) },
+        VolumeFacts { provider: ProviderKind::FileThin, volume: "/srv/my images/clone.img".into(), ..zfs("x/t", ProviderKind::ZfsThin, ZfsFacts::plain(), true) },
+    );
+    r.source.zfs = None;
+    r.target.zfs = None;
+    r.validate().unwrap();
+    let p = plan(&r);
+    let s = &p.candidate(BlockCopy).unwrap().steps[0];
+    assert_eq!(s.argv[0][4..], ["--".to_owned(), "/srv/my images/base image.img".into(), "/srv/my images/clone.img".into()]);
+    assert_eq!(s.command, "volclone copy --sparse auto -- '/srv/my images/base image.img' '/srv/my images/clone.img'");
+    let mut bad = r.clone();
+    bad.source.provider = ProviderKind::LvmThin;
+    bad.source.volume = "vg/b$(touch x)".into();
+    assert!(bad.validate().unwrap_err().to_string().contains("source.volume"));
+    bad.source.volume = "vg/-b".into();
+    assert!(bad.validate().unwrap_err().to_string().contains("starts with '-'"));
 }

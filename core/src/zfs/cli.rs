@@ -149,6 +149,14 @@ impl ZfsOps for ZfsCli {
         self.run(&["set", &format!("{property}={value}"), dataset]).map(|_| ())
     }
 
+    fn inherit(&self, dataset: &str, property: &str) -> Result<()> {
+        self.run(&["inherit", property, dataset]).map(|_| ())
+    }
+
+    fn source_of(&self, dataset: &str, property: &str) -> Result<String> {
+        Ok(self.run(&["get", "-H", "-o", "source", property, dataset])?.trim().to_owned())
+    }
+
     fn get(&self, dataset: &str, properties: &[&str]) -> Result<BTreeMap<String, String>> {
         let out = self.run(&["get", "-Hp", "-o", "property,value", &properties.join(","), dataset])?;
         Ok(out

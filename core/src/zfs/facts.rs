@@ -54,6 +54,22 @@ pub fn existing_volume(ops: &dyn ZfsOps, dataset: &str) -> Result<VolumeFacts> {
     Ok(zvol(dataset, if thin { ProviderKind::ZfsThin } else { ProviderKind::Zfs }, size_bytes, true, zfs))
 }
 
+/// Facts of a source given as a zvol (`pool/vol`) or as an existing snapshot of one
+/// (`pool/vol@snap`, such as LINSTOR's `@CF_<hex>`): the zvol's facts, with the snapshot to read.
+pub fn source_volume(ops: &dyn ZfsOps, name: &str) -> Result<VolumeFacts> {
+    let Some((dataset, snap)) = name.split_once('@') else { return existing_volume(ops, name) };
+    let mut v = existing_volume(ops, dataset)?;
+    if !ops.exists(name)? {
+        return Err(Error::InvalidArgument(format!("snapshot {name} does not exist: give an existing snapshot of {dataset}")));
+    }
+    // The snapshot's size is the one that is copied (the zvol may have grown since).
+    if let Some(size) = value(ops.get(name, &["volsize"])?.get("volsize")).and_then(|v| v.parse().ok()) {
+        v.size_bytes = size;
+    }
+    v.snapshot = Some(snap.to_owned());
+    Ok(v)
+}
+
 /// Facts of a target: its own if it exists; else a new zvol of `size_bytes` and `provider`
 /// with the encryption it would inherit from its parent.
 pub fn target_volume(ops: &dyn ZfsOps, dataset: &str, provider: ProviderKind, size_bytes: u64) -> Result<VolumeFacts> {
@@ -77,6 +93,7 @@ fn zvol(dataset: &str, provider: ProviderKind, size_bytes: u64, exists: bool, zf
         drbd_metadata: None,
         volume: dataset.into(),
         device_path: None,
+        snapshot: None,
         size_bytes,
         exists,
         zfs: Some(zfs),

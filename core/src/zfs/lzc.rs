@@ -226,6 +226,14 @@ impl ZfsOps for Lzc {
         self.cli.set(dataset, property, value)
     }
 
+    fn inherit(&self, dataset: &str, property: &str) -> Result<()> {
+        self.cli.inherit(dataset, property)
+    }
+
+    fn source_of(&self, dataset: &str, property: &str) -> Result<String> {
+        self.cli.source_of(dataset, property)
+    }
+
     fn get(&self, dataset: &str, properties: &[&str]) -> Result<BTreeMap<String, String>> {
         self.cli.get(dataset, properties)
     }

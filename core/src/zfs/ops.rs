@@ -40,6 +40,10 @@ pub trait ZfsOps: Sync {
     fn rename(&self, from: &str, to: &str) -> Result<()>;
     /// `zfs set PROPERTY=VALUE DATASET`.
     fn set(&self, dataset: &str, property: &str, value: &str) -> Result<()>;
+    /// `zfs inherit PROPERTY DATASET`.
+    fn inherit(&self, dataset: &str, property: &str) -> Result<()>;
+    /// Where a property's value comes from: `local`, `default`, `inherited from ...`, ...
+    fn source_of(&self, dataset: &str, property: &str) -> Result<String>;
     /// `zfs get -Hp` of `properties`: parsable values, `-` where not applicable.
     fn get(&self, dataset: &str, properties: &[&str]) -> Result<BTreeMap<String, String>>;
     /// Whether a dataset or snapshot exists.
