@@ -189,6 +189,47 @@ typedef uint32_t volclone_io_mode;
 #endif // __cplusplus
 
 /**
+ * Severity of a log message, most severe first.
+ */
+enum volclone_log_level
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Logging off (as a maximum level).
+   */
+  VOLCLONE_LOG_LEVEL_OFF = 0,
+  /**
+   * Something failed.
+   */
+  VOLCLONE_LOG_LEVEL_ERROR = 1,
+  /**
+   * Something the operator should look at.
+   */
+  VOLCLONE_LOG_LEVEL_WARN = 2,
+  /**
+   * The steps of a clone.
+   */
+  VOLCLONE_LOG_LEVEL_INFO = 3,
+  /**
+   * Details (commands run, choices made).
+   */
+  VOLCLONE_LOG_LEVEL_DEBUG = 4,
+  /**
+   * Everything.
+   */
+  VOLCLONE_LOG_LEVEL_TRACE = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum volclone_log_level volclone_log_level;
+#else
+typedef uint32_t volclone_log_level;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A cancel handle (opaque). Create with `volclone_cancel_new`, free with `volclone_cancel_free`.
  */
 typedef struct volclone_cancel volclone_cancel;
@@ -242,7 +283,7 @@ typedef struct volclone_copy_options {
  */
 typedef struct volclone_progress {
   /**
-   * 0 while copying, 1 while verifying.
+   * 0 while copying, 1 while verifying, 2 while a ZFS send stream runs.
    */
   uint32_t phase;
   /**
@@ -260,9 +301,11 @@ typedef struct volclone_progress {
 } volclone_progress;
 
 /**
- * Progress callback: called from one reporter thread (not the caller's) a few times a second
- * and at the end of each phase, with the `user` pointer given to `volclone_copy`. The
- * `progress` pointer is valid only during the call. It must not call `volclone_copy` itself.
+ * Progress callback: called a few times a second and at the end of each phase, always from one
+ * thread named `volclone-report` that the library starts for the operation and ends before
+ * the operation returns (never the caller's thread, never a copy worker), with the `user`
+ * pointer given to the operation. The `progress` pointer is valid only during the call. It
+ * must not start another operation itself; its return cannot change the operation's result.
  */
 typedef void (*volclone_progress_cb)(void *user, const struct volclone_progress *progress);
 
@@ -316,6 +359,13 @@ typedef struct volclone_copy_report {
   bool verified;
 } volclone_copy_report;
 
+/**
+ * A log callback: `level` is a `volclone_log_level`, `target` the library module, `message`
+ * the text; both strings are valid only during the call. Called on the thread that logs (any
+ * of the library's threads, or the caller's), possibly from several threads at once.
+ */
+typedef void (*volclone_log_cb)(void *user, uint32_t level, const char *target, const char *message);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -329,13 +379,22 @@ extern "C" {
 volclone_status volclone_cancel_new(struct volclone_cancel **out);
 
 /**
- * Requests cancellation: copies using this handle stop between chunks and return
- * `VOLCLONE_STATUS_CANCELLED`. Thread-safe: meant to be called from another thread.
+ * Requests cancellation: copies and executions using this handle stop (between chunks, or by
+ * ending a running command) and return `VOLCLONE_STATUS_CANCELLED`. A handle stays triggered
+ * until `volclone_cancel_reset`. Thread-safe: meant to be called from another thread.
  */
 volclone_status volclone_cancel_trigger(const struct volclone_cancel *cancel);
 
 /**
- * Frees a cancel handle. Accepts NULL. Not while a copy still uses it, and only once.
+ * Re-arms a triggered handle for another operation (a triggered handle stays triggered
+ * otherwise). Thread-safe.
+ */
+volclone_status volclone_cancel_reset(const struct volclone_cancel *cancel);
+
+/**
+ * Frees the caller's reference to a cancel handle. Accepts NULL. Once per handle. A copy or
+ * execution still using it keeps its own reference, so freeing it meanwhile is safe (the
+ * handle can then no longer be triggered by the caller).
  */
 void volclone_cancel_free(struct volclone_cancel *cancel);
 
@@ -378,6 +437,51 @@ const char *volclone_last_error(void);
  * Thread-safe.
  */
 const char *volclone_status_name(volclone_status status);
+
+/**
+ * Plans a clone from `request_json` (volclone's request format) and runs the chosen strategy
+ * for real (ZFS through the `zfs` command, LVM through the `lvm` commands, block copies in
+ * process), exactly as `volclone run` does.
+ *
+ * - `options_json`: NULL for the defaults, else `{"copy": {...copy options...}, "rate_limit": N}`
+ *   (every field optional; `copy` takes the fields of the copy report's options:
+ *   `workers`, `chunk_size`, `io`, `fsync`, `verify`, `rate_limit`).
+ * - `progress`/`user`: optional callback (see `volclone_progress_cb`), with a total for every
+ *   strategy (a send reports ZFS's estimate of its stream).
+ * - `cancel`: optional handle; triggering it stops the clone and undoes what it made.
+ * - `report_json_out`: optional; on success `{"strategy", "steps", "bytes", "seconds"}`, freed
+ *   with `volclone_string_free`.
+ *
+ * Errors: `INVALID_REQUEST` (the message names the field), `NO_STRATEGY` (why each was
+ * rejected), `COMMAND_FAILED` (the command, its status and stderr), `IO`, `CANCELLED`, and the
+ * block copy's refusals. Before the target is replaced a failure undoes everything the run
+ * made; the source is never written. Thread-safety: clones of different targets may run at
+ * once on any threads.
+ */
+volclone_status volclone_execute(const char *request_json,
+                                 const char *options_json,
+                                 volclone_progress_cb progress,
+                                 void *user,
+                                 const struct volclone_cancel *cancel,
+                                 char **report_json_out);
+
+/**
+ * Reads what a satellite needs of ZFS dataset `dataset` at decision time: whether it exists,
+ * its encryption facts (for a dataset not created yet: what it would inherit from its parent)
+ * in the request's `zfs` format, and the ZFS version: `{"dataset", "exists", "zfs":
+ * {"encryption", "encryption_root", "key_status", "key_location"}, "zfs_version"}` in
+ * `*facts_json_out` (freed with `volclone_string_free`). Runs the `zfs` command.
+ * Thread-safe.
+ */
+volclone_status volclone_zfs_facts(const char *dataset, char **facts_json_out);
+
+/**
+ * Sets (or, with a NULL `cb`, removes) the log callback for the whole process, receiving the
+ * library's messages up to `max_level` (a `volclone_log_level`; values above TRACE count as
+ * TRACE). Without a callback the library logs nothing. Thread-safe; the previous callback may
+ * still be running on another thread when this returns.
+ */
+volclone_status volclone_set_log_callback(volclone_log_cb cb, void *user, uint32_t max_level);
 
 /**
  * Plans a clone. `request_json` is a request in volclone's format (version 1); on success

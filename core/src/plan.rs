@@ -68,7 +68,7 @@ impl Plan {
 pub struct Candidate {
     /// The strategy.
     pub strategy: Strategy,
-    /// LINSTOR's name for its slot (`BLOCK_COPY` → `DD`).
+    /// LINSTOR's enum name, one-to-one (`BLOCK_COPY` → `DD`; `ZFS_RAW_COPY` is the value a fork adds).
     pub linstor_name: String,
     /// LINSTOR priority number.
     pub priority: u32,

@@ -56,12 +56,13 @@ impl Strategy {
         }
     }
 
-    /// The nearest of LINSTOR's four names, for callers that only know those
-    /// (`BLOCK_COPY` → `DD`; `ZFS_RAW_COPY` runs in LINSTOR's `ZFS_COPY` slot).
+    /// The name in LINSTOR's `DeviceHandler.CloneStrategy` enum, one-to-one: `DD` for the block
+    /// copy, `ZFS_RAW_COPY` (the value a fork adds) for the raw send, the same name otherwise.
+    /// Never another strategy's name: a raw send mapped to `ZFS_COPY` would run exactly the
+    /// send that the plan rejected.
     pub fn linstor_name(self) -> &'static str {
         match self {
             Strategy::BlockCopy => "DD",
-            Strategy::ZfsRawCopy => "ZFS_COPY",
             other => other.name(),
         }
     }

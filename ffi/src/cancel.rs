@@ -12,11 +12,18 @@ pub struct volclone_cancel {
     _private: [u8; 0],
 }
 
-/// The Rust object behind a `volclone_cancel *`.
-pub(crate) fn token<'a>(p: *const volclone_cancel) -> Option<&'a CancelToken> {
-    // SAFETY: non-NULL pointers of this type come from volclone_cancel_new (Arc::into_raw) and
-    // stay alive until volclone_cancel_free, per the contract.
-    (!p.is_null()).then(|| unsafe { &*(p as *const CancelToken) })
+/// The Rust object behind a `volclone_cancel *`, as a reference of the caller's own: an
+/// operation holds it to its end, so a `volclone_cancel_free` during the operation is safe.
+pub(crate) fn token(p: *const volclone_cancel) -> Option<Arc<CancelToken>> {
+    (!p.is_null()).then(|| {
+        let p = p as *const CancelToken;
+        // SAFETY: non-NULL pointers of this type come from volclone_cancel_new (Arc::into_raw)
+        // and are alive when passed in, per the contract; the count is raised before use.
+        unsafe {
+            Arc::increment_strong_count(p);
+            Arc::from_raw(p)
+        }
+    })
 }
 
 /// Makes a new cancel handle in `*out`.
@@ -34,8 +41,9 @@ pub extern "C" fn volclone_cancel_new(out: *mut *mut volclone_cancel) -> volclon
     }
 }
 
-/// Requests cancellation: copies using this handle stop between chunks and return
-/// `VOLCLONE_STATUS_CANCELLED`. Thread-safe: meant to be called from another thread.
+/// Requests cancellation: copies and executions using this handle stop (between chunks, or by
+/// ending a running command) and return `VOLCLONE_STATUS_CANCELLED`. A handle stays triggered
+/// until `volclone_cancel_reset`. Thread-safe: meant to be called from another thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn volclone_cancel_trigger(cancel: *const volclone_cancel) -> volclone_status {
     ffi_boundary! {
@@ -47,7 +55,22 @@ pub extern "C" fn volclone_cancel_trigger(cancel: *const volclone_cancel) -> vol
     }
 }
 
-/// Frees a cancel handle. Accepts NULL. Not while a copy still uses it, and only once.
+/// Re-arms a triggered handle for another operation (a triggered handle stays triggered
+/// otherwise). Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn volclone_cancel_reset(cancel: *const volclone_cancel) -> volclone_status {
+    ffi_boundary! {
+        try_ffi!(non_null(cancel, "cancel"));
+        if let Some(t) = token(cancel) {
+            t.reset();
+        }
+        volclone_status::Ok
+    }
+}
+
+/// Frees the caller's reference to a cancel handle. Accepts NULL. Once per handle. A copy or
+/// execution still using it keeps its own reference, so freeing it meanwhile is safe (the
+/// handle can then no longer be triggered by the caller).
 #[unsafe(no_mangle)]
 pub extern "C" fn volclone_cancel_free(cancel: *mut volclone_cancel) {
     if !cancel.is_null() {

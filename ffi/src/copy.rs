@@ -3,7 +3,7 @@
 use std::ffi::{c_char, c_void};
 use std::path::Path;
 
-use volclone_core::copy::{self, CancelToken, CopyOptions, CopyReport, IoMode, Progress, ProgressUpdate, SparseMode, ZeroMethod};
+use volclone_core::copy::{self, CopyOptions, CopyReport, IoMode, Progress, ProgressUpdate, SparseMode, ZeroMethod};
 
 use crate::cancel::{token, volclone_cancel};
 use crate::error::{fail, map_error, volclone_status};
@@ -84,7 +84,7 @@ pub struct volclone_copy_options {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct volclone_progress {
-    /// 0 while copying, 1 while verifying.
+    /// 0 while copying, 1 while verifying, 2 while a ZFS send stream runs.
     pub phase: u32,
     /// Bytes done in this phase.
     pub bytes_done: u64,
@@ -94,9 +94,11 @@ pub struct volclone_progress {
     pub bytes_per_sec: f64,
 }
 
-/// Progress callback: called from one reporter thread (not the caller's) a few times a second
-/// and at the end of each phase, with the `user` pointer given to `volclone_copy`. The
-/// `progress` pointer is valid only during the call. It must not call `volclone_copy` itself.
+/// Progress callback: called a few times a second and at the end of each phase, always from one
+/// thread named `volclone-report` that the library starts for the operation and ends before
+/// the operation returns (never the caller's thread, never a copy worker), with the `user`
+/// pointer given to the operation. The `progress` pointer is valid only during the call. It
+/// must not start another operation itself; its return cannot change the operation's result.
 pub type volclone_progress_cb = Option<unsafe extern "C" fn(user: *mut c_void, progress: *const volclone_progress)>;
 
 /// What a copy did.
@@ -215,9 +217,10 @@ pub extern "C" fn volclone_copy_options_init(options: *mut volclone_copy_options
     }
 }
 
-struct CProgress {
-    cb: unsafe extern "C" fn(*mut c_void, *const volclone_progress),
-    user: *mut c_void,
+/// A C progress callback with its user pointer.
+pub(crate) struct CProgress {
+    pub(crate) cb: unsafe extern "C" fn(*mut c_void, *const volclone_progress),
+    pub(crate) user: *mut c_void,
 }
 
 // The caller promises the callback and its user pointer may be used from the reporter thread.
@@ -226,7 +229,11 @@ unsafe impl Sync for CProgress {}
 impl Progress for CProgress {
     fn update(&self, u: &ProgressUpdate) {
         let p = volclone_progress {
-            phase: u32::from(u.phase == "verify"),
+            phase: match u.phase {
+                "verify" => 1,
+                "send" => 2,
+                _ => 0,
+            },
             bytes_done: u.bytes_done,
             bytes_total: u.bytes_total,
             bytes_per_sec: u.bytes_per_sec,
@@ -266,11 +273,10 @@ pub extern "C" fn volclone_copy(
             // SAFETY: non-NULL, points to a struct the caller initialised.
             try_ffi!(to_core(unsafe { &*options }))
         };
-        let own_token = CancelToken::new();
-        let cancel = token(cancel).unwrap_or(&own_token);
+        let cancel = token(cancel).unwrap_or_default();
         let result = match progress {
-            Some(cb) => copy::copy(Path::new(src), Path::new(tgt), &opts, &CProgress { cb, user }, cancel),
-            None => copy::copy(Path::new(src), Path::new(tgt), &opts, &copy::NoProgress, cancel),
+            Some(cb) => copy::on_reporter_thread(&CProgress { cb, user }, |p| copy::copy(Path::new(src), Path::new(tgt), &opts, p, &cancel)),
+            None => copy::copy(Path::new(src), Path::new(tgt), &opts, &copy::NoProgress, &cancel),
         };
         match result {
             Ok(r) => {

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,84 @@ static void test_threads(void) {
     for (int i = 0; i < 4; i++) CHECK(ok[i] == 100);
 }
 
+/* What an execute's progress callback saw. */
+struct exec_seen {
+    pthread_mutex_t lock;
+    int calls;
+    int same_thread;
+    pthread_t first;
+    int not_caller;
+    pthread_t caller;
+    char name[32];
+    uint64_t last_done, last_total;
+};
+
+static void exec_progress(void *user, const volclone_progress *p) {
+    struct exec_seen *s = user;
+    pthread_mutex_lock(&s->lock);
+    pthread_t me = pthread_self();
+    if (s->calls == 0) {
+        s->first = me;
+        pthread_getname_np(me, s->name, sizeof s->name);
+    }
+    s->same_thread += pthread_equal(me, s->first) != 0;
+    s->not_caller += pthread_equal(me, s->caller) == 0;
+    s->calls++;
+    s->last_done = p->bytes_done;
+    s->last_total = p->bytes_total;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static int log_lines;
+static void count_log(void *user, uint32_t level, const char *target, const char *message) {
+    (void)user; (void)target;
+    if (level <= VOLCLONE_LOG_LEVEL_INFO && strstr(message, "volclone copy")) __atomic_add_fetch(&log_lines, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_execute(void) {
+    char src[4200], dst[4200], req[12000];
+    path_of(src, sizeof src, "exec src.img");
+    path_of(dst, sizeof dst, "exec dst $(touch pwned).img");
+    make_file(src, 6 * 1048576, 1);
+    unlink(dst);
+    snprintf(req, sizeof req,
+             "{\"version\": 1, \"source\": {\"provider\": \"FILE\", \"storage_pool\": \"f\", \"volume\": \"%s\", "
+             "\"size_bytes\": 6291456, \"exists\": true}, \"target\": {\"provider\": \"FILE_THIN\", \"storage_pool\": \"f\", "
+             "\"volume\": \"%s\", \"size_bytes\": 6291456, \"exists\": false}}",
+             src, dst);
+    CHECK(volclone_set_log_callback(count_log, NULL, VOLCLONE_LOG_LEVEL_INFO) == VOLCLONE_STATUS_OK);
+    struct exec_seen seen = {.lock = PTHREAD_MUTEX_INITIALIZER, .caller = pthread_self()};
+    char *report = NULL;
+    volclone_cancel *c = NULL;
+    volclone_cancel_new(&c);
+    CHECK(volclone_execute(req, "{\"copy\": {\"workers\": 3, \"verify\": true}}", exec_progress, &seen, c, &report) == VOLCLONE_STATUS_OK);
+    CHECK(report && strstr(report, "\"strategy\":\"BLOCK_COPY\"") && strstr(report, "\"bytes\":6291456"));
+    volclone_string_free(report);
+    CHECK(same_content(src, dst, 6 * 1048576));
+    CHECK(seen.calls > 0 && seen.same_thread == seen.calls && seen.not_caller == seen.calls);
+    CHECK(strcmp(seen.name, "volclone-report") == 0);
+    CHECK(seen.last_done == 6291456 && seen.last_total == 6291456);
+    CHECK(__atomic_load_n(&log_lines, __ATOMIC_SEQ_CST) >= 1);
+    CHECK(volclone_set_log_callback(NULL, NULL, 0) == VOLCLONE_STATUS_OK);
+    char pwned[4200];
+    path_of(pwned, sizeof pwned, "pwned");
+    CHECK(access(pwned, F_OK) != 0);
+    /* A triggered handle stays triggered until reset; freeing it during use is safe. */
+    volclone_cancel_trigger(c);
+    CHECK(volclone_execute(req, NULL, NULL, NULL, c, NULL) == VOLCLONE_STATUS_CANCELLED);
+    CHECK(volclone_cancel_reset(c) == VOLCLONE_STATUS_OK);
+    CHECK(volclone_execute(req, NULL, NULL, NULL, c, NULL) == VOLCLONE_STATUS_OK);
+    volclone_cancel_free(c);
+    /* Bad input: named errors, nothing run. */
+    CHECK(volclone_execute(NULL, NULL, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_NULL_POINTER);
+    CHECK(volclone_execute("{\"version\": 1}", NULL, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_INVALID_REQUEST);
+    CHECK(volclone_execute(req, "{\"nope\": 1}", NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_INVALID_ARGUMENT);
+    CHECK(strstr(volclone_last_error(), "options_json") != NULL);
+    char *facts = NULL;
+    CHECK(volclone_zfs_facts("-tank/x", &facts) == VOLCLONE_STATUS_INVALID_REQUEST && facts == NULL);
+    CHECK(strstr(volclone_last_error(), "must start with the pool name") != NULL);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) { fprintf(stderr, "usage: test_volclone SEED.json SCRATCH_DIR\n"); return 2; }
     seed = slurp(argv[1]);
@@ -225,6 +304,7 @@ int main(int argc, char **argv) {
     test_copy();
     test_cancel();
     test_threads();
+    test_execute();
     free(seed);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

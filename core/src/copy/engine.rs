@@ -127,14 +127,15 @@ impl<'a> Pass<'a> {
             finished.store(true, Relaxed);
             reporter.thread().unpark();
         });
+        // The outcome is settled before the final update, so whatever that update does (a
+        // listener that cancels) cannot turn a finished pass into a failed one.
+        let outcome = match self.error.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            Some(e) => Err(e),
+            None if self.cancel.is_cancelled() => Err(Error::Cancelled { done: self.counters.done.load(Relaxed), total: self.size }),
+            None => Ok(()),
+        };
         update();
-        if let Some(e) = self.error.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            return Err(e);
-        }
-        if self.cancel.is_cancelled() {
-            return Err(Error::Cancelled { done: self.counters.done.load(Relaxed), total: self.size });
-        }
-        Ok(())
+        outcome
     }
 }
 

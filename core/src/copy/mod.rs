@@ -23,6 +23,6 @@ mod zeroing;
 pub use device::block_device_size;
 pub use engine::copy;
 pub use options::{CopyOptions, IoMode, MAX_BUFFER_BYTES, SparseMode, parse_size};
-pub use progress::{CancelToken, NoProgress, Progress, ProgressUpdate};
+pub use progress::{CancelToken, NoProgress, Progress, ProgressUpdate, on_reporter_thread};
 pub use report::{CopyReport, VerifyReport, ZeroMethod};
 pub use zero::is_zero;

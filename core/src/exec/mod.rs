@@ -11,7 +11,7 @@ mod snapdev;
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::copy::{self, CancelToken, CopyOptions, Progress};
 use crate::error::{Error, Result};
@@ -24,8 +24,9 @@ use crate::zfs::{SendReceive, ZfsOps};
 /// zvol references a few KiB of metadata).
 pub const EMPTY_MAX_BYTES: u64 = 1 << 20;
 
-/// Execution options.
-#[derive(Debug, Clone, Default)]
+/// Execution options (JSON: `{"copy": {...}, "rate_limit": N}`, every field optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ExecOptions {
     /// Options of a `BLOCK_COPY` (its sparse mode comes from the plan).
     pub copy: CopyOptions,
@@ -34,14 +35,24 @@ pub struct ExecOptions {
 }
 
 /// What an execution did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExecReport {
     /// The strategy run.
     pub strategy: Strategy,
-    /// The commands run, in order.
+    /// The commands run, in order (shell-quoted, as in the plan).
     pub steps: Vec<String>,
     /// Bytes streamed or copied.
     pub bytes: u64,
+    /// Wall time, seconds.
+    pub seconds: f64,
+}
+
+/// Plans `req` and runs the chosen strategy with the `zfs` command backend: what the C and Java
+/// bindings call. `Err(NoStrategy)` names why each strategy was rejected.
+pub fn plan_and_execute(req: &CloneRequest, opts: &ExecOptions, progress: &dyn Progress, cancel: &CancelToken) -> Result<ExecReport> {
+    req.validate()?;
+    let plan = crate::planner::plan(req);
+    execute(&plan, req, &crate::zfs::ZfsCli::default(), opts, progress, cancel)
 }
 
 /// Runs the plan's chosen candidate. `Err(NoStrategy)` when the plan has none.
@@ -54,7 +65,9 @@ pub fn execute(
     cancel: &CancelToken,
 ) -> Result<ExecReport> {
     let cand = plan.chosen_candidate().ok_or_else(|| Error::NoStrategy(plan.rejection_summary()))?;
-    let mut run = Run { zfs, req, undo: Vec::new(), swapped: false, report: ExecReport { strategy: cand.strategy, steps: Vec::new(), bytes: 0 } };
+    let started = std::time::Instant::now();
+    let report = ExecReport { strategy: cand.strategy, steps: Vec::new(), bytes: 0, seconds: 0.0 };
+    let mut run = Run { zfs, req, undo: Vec::new(), swapped: false, report };
     for step in &cand.steps {
         tracing::info!(command = %step.command, "step");
         if let Err(e) = run.step(&step.op, opts, progress, cancel) {
@@ -62,6 +75,7 @@ pub fn execute(
         }
         run.report.steps.push(step.command.clone());
     }
+    run.report.seconds = started.elapsed().as_secs_f64();
     Ok(run.report)
 }
 
@@ -95,7 +109,7 @@ impl Run<'_> {
                         "{target} exists already: remove it (a leftover of an earlier attempt?) or pick another target"
                     )));
                 }
-                let sr = SendReceive {
+                let mut sr = SendReceive {
                     snapshot: snapshot.clone(),
                     target: target.clone(),
                     raw: *raw,
@@ -104,7 +118,13 @@ impl Run<'_> {
                     force: *force,
                     receive_properties: receive_properties.clone(),
                     rate_limit: opts.rate_limit,
+                    estimated_bytes: 0,
                 };
+                // A total for the progress; a send that cannot be estimated still runs.
+                sr.estimated_bytes = zfs.send_size(&sr).unwrap_or_else(|e| {
+                    tracing::warn!("no size estimate for the send ({e}): progress without a total");
+                    0
+                });
                 let result = zfs.send_receive(&sr, progress, cancel);
                 // A failed full receive normally leaves nothing; make sure.
                 // Undo runs in reverse: the received snapshot goes before its dataset.

@@ -50,6 +50,9 @@ impl ZfsOps for FakeZfs {
         self.names.lock().unwrap().extend([sr.target.clone(), format!("{}@{snap}", sr.target)]);
         Ok(4096)
     }
+    fn send_size(&self, _: &SendReceive) -> Result<u64> {
+        Ok(4096)
+    }
     fn clone_snapshot(&self, s: &str, t: &str) -> Result<()> {
         self.act(format!("clone {s} {t}"))?;
         self.names.lock().unwrap().insert(t.into());

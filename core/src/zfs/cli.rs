@@ -25,6 +25,11 @@ fn command_line(program: &str, args: &[&str]) -> String {
     std::iter::once(program).chain(args.iter().copied()).collect::<Vec<_>>().join(" ")
 }
 
+/// The `zfs send` flags of a stream.
+fn send_flags(sr: &SendReceive) -> Vec<&'static str> {
+    [(sr.raw, "-w"), (sr.embed, "--embed"), (sr.large_block, "--large-block")].into_iter().filter(|(on, _)| *on).map(|(_, f)| f).collect()
+}
+
 impl ZfsCli {
     /// A backend running `program` instead of `zfs`.
     pub fn with_program(program: impl Into<String>) -> Self {
@@ -60,17 +65,19 @@ impl ZfsOps for ZfsCli {
         self.run(&args).map(|_| ())
     }
 
+    fn send_size(&self, sr: &SendReceive) -> Result<u64> {
+        let mut args = vec!["send", "-nP"];
+        args.extend(send_flags(sr));
+        args.push(&sr.snapshot);
+        let out = self.run(&args)?;
+        out.lines()
+            .find_map(|l| l.strip_prefix("size\t").and_then(|n| n.trim().parse().ok()))
+            .ok_or_else(|| Error::CommandFailed { command: command_line(&self.program, &args), status: "no size line".into(), stderr: out.trim().to_owned() })
+    }
+
     fn send_receive(&self, sr: &SendReceive, progress: &dyn Progress, cancel: &CancelToken) -> Result<u64> {
         let mut send_args = vec!["send"];
-        if sr.raw {
-            send_args.push("-w");
-        }
-        if sr.embed {
-            send_args.push("--embed");
-        }
-        if sr.large_block {
-            send_args.push("--large-block");
-        }
+        send_args.extend(send_flags(sr));
         send_args.push(&sr.snapshot);
         let props: Vec<String> = sr.receive_properties.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let mut recv_args = vec!["receive"];
@@ -103,7 +110,7 @@ impl ZfsOps for ZfsCli {
         };
         let (from, to) = (send.stdout.take(), recv.stdin.take());
         let pumped = match (from, to) {
-            (Some(f), Some(t)) => pump(f, t, sr.rate_limit, progress, cancel), // drops both ends when done
+            (Some(f), Some(t)) => pump(f, t, sr.rate_limit, sr.estimated_bytes, progress, cancel), // drops both ends when done
             _ => Err(Error::io("pipe", "zfs send/receive", None, std::io::Error::other("no pipe"))),
         };
         if pumped.is_err() {

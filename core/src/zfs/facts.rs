@@ -104,3 +104,33 @@ fn zvol(dataset: &str, provider: ProviderKind, size_bytes: u64, exists: bool, zf
 pub fn pool_of(dataset: &str) -> &str {
     dataset.split(['/', '@']).next().unwrap_or(dataset)
 }
+
+/// What a satellite needs to know of a ZFS dataset at decision time, read by volclone so that
+/// the caller parses no `zfs get` output.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DatasetFacts {
+    /// The dataset as asked.
+    pub dataset: String,
+    /// Whether it exists. When not, `zfs` holds what a new dataset there would inherit from
+    /// its parent.
+    pub exists: bool,
+    /// Encryption facts (the dataset's own, or inherited).
+    pub zfs: ZfsFacts,
+    /// The OpenZFS version (`zfs version`), when it can be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zfs_version: Option<String>,
+}
+
+/// Reads the encryption facts of `dataset` (or, if it does not exist yet, of its parent) and
+/// the ZFS version.
+pub fn dataset_facts(ops: &dyn ZfsOps, dataset: &str) -> Result<DatasetFacts> {
+    crate::names::zfs_dataset("dataset", dataset)?;
+    let exists = ops.exists(dataset)?;
+    let of = if exists { dataset } else { parent(dataset)? };
+    if !exists && !ops.exists(of)? {
+        return Err(Error::InvalidArgument(format!("neither {dataset} nor its parent {of} exists: give a dataset under an existing parent")));
+    }
+    let (zfs, _) = zfs_facts(ops, of)?;
+    let zfs_version = ops.version().ok();
+    Ok(DatasetFacts { dataset: dataset.to_owned(), exists, zfs, zfs_version })
+}

@@ -178,7 +178,7 @@ impl ZfsOps for Lzc {
                 drop(recv_r);
                 rc
             });
-            let pumped = pump(std::fs::File::from(send_r), std::fs::File::from(recv_w), sr.rate_limit, progress, cancel);
+            let pumped = pump(std::fs::File::from(send_r), std::fs::File::from(recv_w), sr.rate_limit, sr.estimated_bytes, progress, cancel);
             (sender.join().unwrap_or(libc::EIO), receiver.join().unwrap_or(libc::EIO), pumped)
         });
         let call = format!("lzc_send({}{}) | lzc_receive({}@{snap_name})", sr.snapshot, if sr.raw { ", raw" } else { "" }, sr.target);
@@ -193,6 +193,10 @@ impl ZfsOps for Lzc {
             self.cli.set(&sr.target, k, v)?;
         }
         Ok(bytes)
+    }
+
+    fn send_size(&self, sr: &SendReceive) -> Result<u64> {
+        self.cli.send_size(sr)
     }
 
     fn clone_snapshot(&self, snapshot: &str, target: &str) -> Result<()> {

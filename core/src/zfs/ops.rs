@@ -24,6 +24,8 @@ pub struct SendReceive {
     pub receive_properties: BTreeMap<String, String>,
     /// Bytes per second at most through volclone (None: unlimited).
     pub rate_limit: Option<u64>,
+    /// The stream's expected size (`zfs send -nP`), for progress totals; 0 when unknown.
+    pub estimated_bytes: u64,
 }
 
 /// ZFS operations. Errors name the command (or call), its status and its message.
@@ -32,6 +34,8 @@ pub trait ZfsOps: Sync {
     fn snapshot(&self, snapshot: &str, properties: &BTreeMap<String, String>) -> Result<()>;
     /// Streams a send into a receive through volclone (progress, rate limit, cancel); returns bytes.
     fn send_receive(&self, sr: &SendReceive, progress: &dyn Progress, cancel: &CancelToken) -> Result<u64>;
+    /// The size `zfs send -nP` expects for the stream `sr` would send.
+    fn send_size(&self, sr: &SendReceive) -> Result<u64>;
     /// `zfs clone SNAPSHOT TARGET`.
     fn clone_snapshot(&self, snapshot: &str, target: &str) -> Result<()>;
     /// `zfs destroy NAME` (a dataset or a snapshot; never recursive).

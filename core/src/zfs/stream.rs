@@ -8,10 +8,13 @@ use crate::copy::{CancelToken, Progress, ProgressUpdate};
 use crate::error::{Error, Result};
 
 /// Copies `from` into `to` until EOF; returns bytes copied. `Cancelled` when the token fires.
+/// `total` is the expected size for progress (0: unknown); the final update reports the bytes
+/// that really went through as the total.
 pub(super) fn pump(
     mut from: impl Read,
     mut to: impl Write,
     rate_limit: Option<u64>,
+    total: u64,
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<u64> {
@@ -19,13 +22,13 @@ pub(super) fn pump(
     let started = Instant::now();
     let mut last_report = started;
     let mut done = 0u64;
-    let report = |done: u64| {
+    let report = |done: u64, total: u64| {
         let secs = started.elapsed().as_secs_f64().max(1e-9);
-        progress.update(&ProgressUpdate { phase: "send", bytes_done: done, bytes_total: 0, bytes_per_sec: done as f64 / secs });
+        progress.update(&ProgressUpdate { phase: "send", bytes_done: done, bytes_total: total.max(done), bytes_per_sec: done as f64 / secs });
     };
     loop {
         if cancel.is_cancelled() {
-            return Err(Error::Cancelled { done, total: 0 });
+            return Err(Error::Cancelled { done, total });
         }
         let n = match from.read(&mut buf) {
             Ok(0) => break,
@@ -40,10 +43,10 @@ pub(super) fn pump(
             std::thread::sleep(ahead);
         }
         if last_report.elapsed() >= Duration::from_millis(200) {
-            report(done);
+            report(done, total);
             last_report = Instant::now();
         }
     }
-    report(done);
+    report(done, done);
     Ok(done)
 }

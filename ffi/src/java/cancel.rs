@@ -47,6 +47,15 @@ pub extern "system" fn Java_io_volclone_Native_cancelTrigger<'l>(mut env: EnvUno
     })
 }
 
+/// `static native void cancelReset(long handle)`: re-arms a triggered handle.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_volclone_Native_cancelReset<'l>(mut env: EnvUnowned<'l>, _class: JClass<'l>, handle: jlong) {
+    run(&mut env, |_env| {
+        lookup(handle)?.reset();
+        Ok(())
+    })
+}
+
 /// `static native void cancelFree(long handle)`: a copy still using it keeps its own reference.
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_io_volclone_Native_cancelFree<'l>(mut env: EnvUnowned<'l>, _class: JClass<'l>, handle: jlong) {

@@ -1,59 +1,14 @@
-//! `Native.copy(...)`: the block copy with a Java progress listener called from the copier's
-//! reporter thread. A listener that throws cancels the copy; its exception becomes the cause of
-//! the `VolcloneException` (status CANCELLED).
+//! `Native.copy(...)`: the block copy, with progress through [`super::progress`].
 
 use std::path::Path;
-use std::sync::Mutex;
 
-use jni::objects::{JClass, JObject, JString, JThrowable};
-use jni::refs::Global;
+use jni::EnvUnowned;
+use jni::objects::{JClass, JObject, JString};
 use jni::sys::jlong;
-use jni::{EnvUnowned, JValue, JavaVM, jni_sig, jni_str};
-use volclone_core::copy::{self, CancelToken, CopyOptions, Progress, ProgressUpdate};
+use volclone_core::copy::{self, CopyOptions};
 
 use super::error::{JavaError, new_string, run, string_arg};
-use crate::error::volclone_status;
-
-struct JavaListener {
-    vm: JavaVM,
-    listener: Global<JObject<'static>>,
-    cancel: std::sync::Arc<CancelToken>,
-    thrown: Mutex<Option<Global<JThrowable<'static>>>>,
-}
-
-impl JavaListener {
-    fn call(&self, u: &ProgressUpdate) -> jni::errors::Result<()> {
-        self.vm.attach_current_thread_for_scope(|env| -> jni::errors::Result<()> {
-            let phase = env.new_string(u.phase)?;
-            let result = env.call_method(
-                &*self.listener,
-                jni_str!("onProgress"),
-                jni_sig!("(Ljava/lang/String;JJD)V"),
-                &[JValue::Object(&phase), JValue::Long(u.bytes_done as i64), JValue::Long(u.bytes_total as i64), JValue::Double(u.bytes_per_sec)],
-            );
-            if let Some(ex) = env.exception_occurred() {
-                env.exception_clear();
-                let global = env.new_global_ref(&ex)?;
-                self.thrown.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(global);
-                self.cancel.cancel();
-                return Ok(());
-            }
-            result.map(|_| ())
-        })
-    }
-}
-
-impl Progress for JavaListener {
-    fn update(&self, u: &ProgressUpdate) {
-        if self.thrown.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
-            return; // it threw once: the copy is being cancelled
-        }
-        if let Err(e) = self.call(u) {
-            tracing::warn!("progress listener call failed: {e}; cancelling the copy");
-            self.cancel.cancel();
-        }
-    }
-}
+use super::progress::with_listener;
 
 /// `static native String copy(String source, String target, String optionsJson,
 /// ProgressListener listener, long cancelHandle) throws VolcloneException`: the report as JSON.
@@ -75,25 +30,7 @@ pub extern "system" fn Java_io_volclone_Native_copy<'l>(
         let opts: CopyOptions = serde_json::from_str(&opts_text)
             .map_err(|e| JavaError::IllegalArgument(format!("copy options {opts_text:?}: {e}")))?;
         let cancel = if cancel_handle == 0 { Default::default() } else { super::cancel::lookup(cancel_handle)? };
-        let result = if listener.is_null() {
-            copy::copy(Path::new(&src), Path::new(&tgt), &opts, &copy::NoProgress, &cancel)
-        } else {
-            let sink = JavaListener {
-                vm: env.get_java_vm()?,
-                listener: env.new_global_ref(&listener)?,
-                cancel: cancel.clone(),
-                thrown: Mutex::new(None),
-            };
-            let r = copy::copy(Path::new(&src), Path::new(&tgt), &opts, &sink, &cancel);
-            if let (Err(e), Some(cause)) = (&r, sink.thrown.into_inner().unwrap_or_else(|p| p.into_inner())) {
-                return Err(JavaError::Status(
-                    volclone_status::Cancelled,
-                    format!("{e}: the progress listener threw"),
-                    Some(cause),
-                ));
-            }
-            r
-        };
-        new_string(env, &serde_json::to_string(&result?).unwrap_or_default())
+        let result = with_listener(env, &listener, &cancel, |p| copy::copy(Path::new(&src), Path::new(&tgt), &opts, p, &cancel))?;
+        new_string(env, &serde_json::to_string(&result).unwrap_or_default())
     })
 }

@@ -9,13 +9,14 @@ use crate::error::volclone_status;
 
 /// What a native body can fail with.
 pub(super) enum JavaError {
-    /// A volclone error: `VolcloneException` (or `IllegalArgumentException` for bad arguments).
+    /// A volclone error: `VolcloneException` with its status.
     Core(volclone_core::Error),
     /// A status with a message (e.g. cancelled because the listener threw), with a cause.
     Status(volclone_status, String, Option<Global<JThrowable<'static>>>),
     /// A null argument: `NullPointerException`.
     Null(&'static str),
-    /// A bad argument: `IllegalArgumentException`.
+    /// A programming error (stale handle, malformed options from the bindings):
+    /// `IllegalArgumentException`.
     IllegalArgument(String),
     /// A JNI failure; an exception may already be pending.
     Jni(jni::errors::Error),
@@ -56,15 +57,14 @@ impl<T: Default> ErrorPolicy<T, JavaError> for Throw {
 
     fn on_error<'l: 'n, 'n>(env: &mut Env<'l>, _: &mut (), err: JavaError) -> jni::errors::Result<T> {
         match err {
-            JavaError::Core(e) if e.kind() == volclone_core::ErrorKind::InvalidArgument => {
-                env.throw_new(jni_str!("java/lang/IllegalArgumentException"), jni::strings::JNIString::from(e.to_string()))?
-            }
             JavaError::Core(e) => throw_volclone(env, e.kind().into(), &e.to_string(), None)?,
             JavaError::Status(status, msg, cause) => throw_volclone(env, status, &msg, cause.as_deref().map(|c| c.as_ref()))?,
             JavaError::Null(what) => env.throw_new(
                 jni_str!("java/lang/NullPointerException"),
                 jni::strings::JNIString::from(format!("{what} is null")),
             )?,
+            // Programming errors (a stale handle, options the bindings serialized wrong): an
+            // unchecked exception, also from natives that declare no VolcloneException.
             JavaError::IllegalArgument(msg) => {
                 env.throw_new(jni_str!("java/lang/IllegalArgumentException"), jni::strings::JNIString::from(msg))?
             }

@@ -7,4 +7,7 @@
 mod cancel;
 mod copy;
 mod error;
+mod exec;
+mod log;
 mod plan;
+mod progress;

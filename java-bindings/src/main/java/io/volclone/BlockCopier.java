@@ -13,8 +13,8 @@ public final class BlockCopier {
      * @param options null for {@link CopyOptions#defaults()}
      * @param listener null for none
      * @param cancel null for none
-     * @throws VolcloneException IO, TARGET_TOO_SMALL, SAME_DEVICE, BUSY, CANCELLED, VERIFY_MISMATCH
-     * @throws IllegalArgumentException for options out of range
+     * @throws VolcloneException IO, TARGET_TOO_SMALL, SAME_DEVICE, BUSY, CANCELLED, VERIFY_MISMATCH,
+     *         INVALID_ARGUMENT for options out of range
      */
     public static CopyReport copy(Path source, Path target, CopyOptions options, ProgressListener listener,
                                   CancelHandle cancel) throws VolcloneException {

@@ -3,8 +3,10 @@ package io.volclone;
 import java.lang.ref.Cleaner;
 
 /**
- * Cancels running copies from any thread. Close it when done; a {@link Cleaner} frees a forgotten
- * one. After {@link #close()}, {@link #cancel()} throws IllegalStateException.
+ * Cancels running copies and clones from any thread. Once cancelled it stays cancelled, so one
+ * handle serves one operation, unless {@link #reset()} re-arms it. Close it when done (a running
+ * operation keeps its own reference, so closing meanwhile is safe); a {@link Cleaner} frees a
+ * forgotten one. After {@link #close()}, {@link #cancel()} throws IllegalStateException.
  */
 public final class CancelHandle implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -35,6 +37,11 @@ public final class CancelHandle implements AutoCloseable {
     /** Requests cancellation: copies using this handle stop between chunks. Thread-safe. */
     public synchronized void cancel() {
         Native.cancelTrigger(live());
+    }
+
+    /** Re-arms a cancelled handle for the next operation. Thread-safe. */
+    public synchronized void reset() {
+        Native.cancelReset(live());
     }
 
     synchronized long live() {

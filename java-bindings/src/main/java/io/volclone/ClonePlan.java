@@ -8,10 +8,12 @@ import java.util.Optional;
 /** The planner's answer: the chosen strategy, the usable ones in order, and every rejection. */
 public final class ClonePlan {
     /**
-     * One operation of a candidate, the equivalent shell command, and the operation's arguments
-     * as the plan's JSON gives them (strings, booleans, longs, maps).
+     * One operation of a candidate: its name, the commands it amounts to ({@code argv}: each an
+     * argument vector, several for a pipeline, for a runner that takes argvs such as LINSTOR's
+     * {@code CloneDaemon}), the same shell-quoted for display, what volclone checks first
+     * ({@code guard}, or null), and the operation's arguments as the plan's JSON gives them.
      */
-    public record Step(String op, String command, Map<String, Object> args) {
+    public record Step(String op, List<List<String>> argv, String command, String guard, Map<String, Object> args) {
         /** A string argument, or empty. */
         public Optional<String> string(String name) {
             return Optional.ofNullable(args.get(name)).filter(String.class::isInstance).map(String.class::cast);
@@ -42,7 +44,7 @@ public final class ClonePlan {
         this.json = json;
     }
 
-    static ClonePlan fromJson(String json) {
+    static ClonePlan fromJson(String json) throws VolcloneException {
         Map<String, Object> m = Json.object(Json.parse(json));
         List<Candidate> cs = new ArrayList<>();
         for (Object o : Json.list(m.get("candidates"))) {
@@ -52,7 +54,12 @@ public final class ClonePlan {
                 Map<String, Object> st = new java.util.LinkedHashMap<>(Json.object(so));
                 String op = (String) st.remove("op");
                 String command = (String) st.remove("command");
-                steps.add(new Step(op, command, java.util.Collections.unmodifiableMap(st)));
+                String guard = (String) st.remove("guard");
+                List<List<String>> argv = new ArrayList<>();
+                for (Object a : Json.list(st.remove("argv"))) {
+                    argv.add(Json.list(a).stream().map(String.class::cast).toList());
+                }
+                steps.add(new Step(op, List.copyOf(argv), command, guard, java.util.Collections.unmodifiableMap(st)));
             }
             cs.add(new Candidate(CloneStrategy.fromName((String) c.get("strategy")), ((Long) c.get("priority")).intValue(),
                 (Boolean) c.get("needs_open_devices"), (String) c.get("reason"), List.copyOf(steps), (String) c.get("warning")));
@@ -63,7 +70,7 @@ public final class ClonePlan {
             rs.add(new Rejection(CloneStrategy.fromName((String) r.get("strategy")), (String) r.get("reason")));
         }
         Object chosen = m.get("chosen");
-        return new ClonePlan(Optional.ofNullable(chosen).map(c -> CloneStrategy.fromName((String) c)), cs, rs, json);
+        return new ClonePlan(chosen == null ? Optional.empty() : Optional.of(CloneStrategy.fromName((String) chosen)), cs, rs, json);
     }
 
     /** The strategy to run, or empty when none can be used (see {@link #rejected()}). */

@@ -9,7 +9,7 @@ public enum CloneStrategy {
     /** {@code zfs send | zfs receive}, re-encrypted under the target's key. */
     ZFS_COPY(10, true, "ZFS_COPY"),
     /** {@code zfs send -w}: ciphertext as is, the target keeps the source's key. */
-    ZFS_RAW_COPY(11, true, "ZFS_COPY"),
+    ZFS_RAW_COPY(11, true, "ZFS_RAW_COPY"),
     /** volclone's parallel block copy, in LINSTOR's {@code DD} slot. */
     BLOCK_COPY(90, true, "DD");
 
@@ -33,13 +33,30 @@ public enum CloneStrategy {
         return needsOpenDevices;
     }
 
-    /** The nearest of LINSTOR's four names ({@code BLOCK_COPY} → {@code DD}). */
+    /**
+     * The name in LINSTOR's {@code DeviceHandler.CloneStrategy} enum, one-to-one: {@code DD} for
+     * {@code BLOCK_COPY}, {@code ZFS_RAW_COPY} (the one value a fork adds) for itself, the same
+     * name for the others. Never a strategy that would run differently.
+     */
     public String linstorName() {
         return linstorName;
     }
 
-    /** Parses volclone's names, and {@code DD} for {@link #BLOCK_COPY}. */
-    public static CloneStrategy fromName(String name) {
-        return "DD".equals(name) ? BLOCK_COPY : valueOf(name);
+    /**
+     * Parses volclone's names, and {@code DD} for {@link #BLOCK_COPY}.
+     *
+     * @throws VolcloneException INVALID_ARGUMENT for an unknown name
+     */
+    public static CloneStrategy fromName(String name) throws VolcloneException {
+        if ("DD".equals(name)) {
+            return BLOCK_COPY;
+        }
+        for (CloneStrategy s : values()) {
+            if (s.name().equals(name)) {
+                return s;
+            }
+        }
+        throw new VolcloneException(VolcloneException.Status.INVALID_ARGUMENT.code(),
+            "unknown clone strategy " + name + ": give one of LVM_THIN_CLONE, ZFS_CLONE, ZFS_COPY, ZFS_RAW_COPY, BLOCK_COPY (DD)", null);
     }
 }

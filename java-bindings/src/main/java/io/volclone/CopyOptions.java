@@ -42,7 +42,7 @@ public final class CopyOptions {
             + (rateLimit > 0 ? Long.toString(rateLimit) : "null") + "}";
     }
 
-    /** Builds {@link CopyOptions}; values are checked by the library (IllegalArgumentException). */
+    /** Builds {@link CopyOptions}; values are checked by the library (VolcloneException INVALID_ARGUMENT). */
     public static final class Builder {
         private int workers = 4;
         private long chunkSize = 1 << 20;

@@ -7,7 +7,7 @@ import java.util.Map;
 public record CopyReport(long bytesTotal, long bytesRead, long bytesWritten, long bytesZero, long bytesHole,
                          double seconds, double mibPerSec, String zeroMethod, boolean direct, boolean fsynced,
                          boolean verified, List<String> notes) {
-    static CopyReport fromJson(String json) {
+    static CopyReport fromJson(String json) throws VolcloneException {
         Map<String, Object> m = Json.object(Json.parse(json));
         Object v = m.get("verify");
         boolean verified = v != null && Boolean.TRUE.equals(Json.object(v).get("matched"));

@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * The little JSON the bindings need: writing requests and options, reading plans and reports
  * (objects become maps, arrays lists, numbers Long or Double). Java has no JSON in its standard
- * library, and these bindings must not pull dependencies into the satellite.
+ * library, and these bindings must not pull dependencies into the satellite. Strict: what
+ * RFC 8259 does not allow is an error, never an unchecked exception.
  */
 final class Json {
     private final String s;
@@ -30,7 +31,7 @@ final class Json {
                 case '\t' -> b.append("\\t");
                 default -> {
                     if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
+                        b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
                     } else {
                         b.append(c);
                     }
@@ -40,15 +41,35 @@ final class Json {
         return b.append('"').toString();
     }
 
-    /** Parses a JSON document. */
-    static Object parse(String text) {
-        Json p = new Json(text);
-        Object v = p.value();
-        p.ws();
-        if (p.i != text.length()) {
-            throw p.error("trailing characters");
+    /** Nesting deeper than this is refused (the library's documents nest 5 levels). */
+    private static final int MAX_DEPTH = 64;
+    private int depth;
+
+    /**
+     * Parses a JSON document; every malformation (truncation, a bad escape, a number out of
+     * range, too deep nesting) is a {@link VolcloneException} naming the offset.
+     */
+    static Object parse(String text) throws VolcloneException {
+        try {
+            Json p = new Json(text);
+            Object v = p.value();
+            p.ws();
+            if (p.i != text.length()) {
+                throw p.error("trailing characters");
+            }
+            return v;
+        } catch (Bad e) {
+            throw new VolcloneException(VolcloneException.Status.INVALID_ARGUMENT.code(), e.getMessage(), null);
         }
-        return v;
+    }
+
+    /** A malformation, turned into a VolcloneException by {@link #parse}. */
+    private static final class Bad extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Bad(String message) {
+            super(message, null, false, false);
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -61,12 +82,20 @@ final class Json {
         return o == null ? List.of() : (List<Object>) o;
     }
 
-    private IllegalStateException error(String what) {
-        return new IllegalStateException("bad JSON from libvolclone at offset " + i + ": " + what);
+    private Bad error(String what) {
+        return new Bad("bad JSON at offset " + i + ": " + what);
+    }
+
+    /** The character at the cursor; the end of the text is an error. */
+    private char peek() {
+        if (i >= s.length()) {
+            throw error("unexpected end");
+        }
+        return s.charAt(i);
     }
 
     private void ws() {
-        while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+        while (i < s.length() && " \t\n\r".indexOf(s.charAt(i)) >= 0) {
             i++;
         }
     }
@@ -77,12 +106,16 @@ final class Json {
             throw error("unexpected end");
         }
         char c = s.charAt(i);
+        if ((c == '{' || c == '[') && ++depth > MAX_DEPTH) {
+            throw error("nested deeper than " + MAX_DEPTH);
+        }
         if (c == '{') {
             Map<String, Object> m = new LinkedHashMap<>();
             i++;
             ws();
-            if (s.charAt(i) == '}') {
+            if (peek() == '}') {
                 i++;
+                depth--;
                 return m;
             }
             while (true) {
@@ -92,10 +125,11 @@ final class Json {
                 expect(':');
                 m.put(k, value());
                 ws();
-                if (s.charAt(i) == ',') {
+                if (peek() == ',') {
                     i++;
                 } else {
                     expect('}');
+                    depth--;
                     return m;
                 }
             }
@@ -104,17 +138,19 @@ final class Json {
             List<Object> l = new ArrayList<>();
             i++;
             ws();
-            if (s.charAt(i) == ']') {
+            if (peek() == ']') {
                 i++;
+                depth--;
                 return l;
             }
             while (true) {
                 l.add(value());
                 ws();
-                if (s.charAt(i) == ',') {
+                if (peek() == ',') {
                     i++;
                 } else {
                     expect(']');
+                    depth--;
                     return l;
                 }
             }
@@ -142,7 +178,17 @@ final class Json {
         if (num.isEmpty()) {
             throw error("unexpected character " + c);
         }
-        return num.matches("-?\\d+") ? (Object) Long.parseLong(num) : (Object) Double.parseDouble(num);
+        try {
+            if (num.matches("-?\\d+")) {
+                return Long.parseLong(num);
+            }
+            if (!num.matches("-?\\d+(\\.\\d+)?([eE][+-]?\\d+)?")) {
+                throw error("malformed number " + num);
+            }
+            return Double.parseDouble(num);
+        } catch (NumberFormatException e) {
+            throw error("number out of range: " + num);
+        }
     }
 
     private void expect(char c) {
@@ -156,15 +202,20 @@ final class Json {
         expect('"');
         StringBuilder b = new StringBuilder();
         while (true) {
-            char c = s.charAt(i++);
+            char c = peek();
+            i++;
             if (c == '"') {
                 return b.toString();
+            }
+            if (c < 0x20) {
+                throw error("control character in a string");
             }
             if (c != '\\') {
                 b.append(c);
                 continue;
             }
-            char e = s.charAt(i++);
+            char e = peek();
+            i++;
             switch (e) {
                 case 'n' -> b.append('\n');
                 case 't' -> b.append('\t');
@@ -172,10 +223,14 @@ final class Json {
                 case 'b' -> b.append('\b');
                 case 'f' -> b.append('\f');
                 case 'u' -> {
+                    if (i + 4 > s.length() || !s.substring(i, i + 4).matches("[0-9a-fA-F]{4}")) {
+                        throw error("bad \\u escape");
+                    }
                     b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
                     i += 4;
                 }
-                default -> b.append(e);
+                case '"', '\\', '/' -> b.append(e);
+                default -> throw error("bad escape \\" + e);
             }
         }
     }

@@ -28,6 +28,7 @@ final class Native {
             err.initCause(e);
             throw err;
         }
+        initLogging(Log.maxLevel());
     }
 
     private Native() {}
@@ -39,7 +40,17 @@ final class Native {
     static native String copy(String source, String target, String optionsJson, ProgressListener listener, long cancelHandle)
         throws VolcloneException;
 
+    static native String execute(String request, String optionsJson, ProgressListener listener, long cancelHandle)
+        throws VolcloneException;
+
+    static native String zfsFacts(String dataset) throws VolcloneException;
+
+    /** Routes the library's log events up to {@code maxLevel} (1 error ... 5 trace) to {@link Log}. */
+    static native void initLogging(int maxLevel);
+
     static native long cancelNew();
+
+    static native void cancelReset(long handle);
 
     static native void cancelTrigger(long handle);
 

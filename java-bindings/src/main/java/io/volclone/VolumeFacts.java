@@ -12,6 +12,7 @@ public final class VolumeFacts {
     private final String drbdMetadata;
     private final String volume;
     private final String devicePath;
+    private final String snapshot;
     private final long sizeBytes;
     private final boolean exists;
     private final ZfsFacts zfs;
@@ -23,6 +24,7 @@ public final class VolumeFacts {
         layers = List.copyOf(b.layers.isEmpty() ? List.of("STORAGE") : b.layers);
         drbdMetadata = b.drbdMetadata;
         devicePath = b.devicePath;
+        snapshot = b.snapshot;
         sizeBytes = b.sizeBytes;
         exists = b.exists;
         zfs = b.zfs;
@@ -47,6 +49,9 @@ public final class VolumeFacts {
         if (devicePath != null) {
             s.append(", \"device_path\": ").append(Json.quote(devicePath));
         }
+        if (snapshot != null) {
+            s.append(", \"snapshot\": ").append(Json.quote(snapshot));
+        }
         s.append(", \"size_bytes\": ").append(sizeBytes).append(", \"exists\": ").append(exists);
         if (zfs != null) {
             s.append(", \"zfs\": ").append(zfs.toJson());
@@ -62,6 +67,7 @@ public final class VolumeFacts {
         private String drbdMetadata;
         private String volume;
         private String devicePath;
+        private String snapshot;
         private long sizeBytes = -1;
         private boolean exists;
         private ZfsFacts zfs;
@@ -105,6 +111,16 @@ public final class VolumeFacts {
             return this;
         }
 
+        /**
+         * Source only: the existing snapshot to clone from (ZFS: LINSTOR's {@code CF_<hex>}, or
+         * {@code dataset@CF_<hex>}; LVM-thin: the snapshot LV). No snapshot is then taken, and
+         * this one is never changed or destroyed.
+         */
+        public Builder snapshot(String v) {
+            snapshot = v;
+            return this;
+        }
+
         /** Size in bytes. */
         public Builder sizeBytes(long v) {
             sizeBytes = v;
@@ -123,10 +139,19 @@ public final class VolumeFacts {
             return this;
         }
 
-        /** The immutable facts. */
-        public VolumeFacts build() {
-            if (sizeBytes < 0) {
-                throw new IllegalStateException("sizeBytes is required");
+        /**
+         * The immutable facts.
+         *
+         * @throws VolcloneException INVALID_REQUEST naming the missing or bad field
+         */
+        public VolumeFacts build() throws VolcloneException {
+            String missing = provider == null ? "provider" : storagePool == null ? "storagePool" : volume == null ? "volume" : null;
+            if (missing != null) {
+                throw new VolcloneException(VolcloneException.Status.INVALID_REQUEST.code(), missing + " is required: set it on the builder", null);
+            }
+            if (sizeBytes <= 0) {
+                throw new VolcloneException(VolcloneException.Status.INVALID_REQUEST.code(),
+                    "sizeBytes is " + sizeBytes + ": give the volume's size in bytes (LINSTOR's KiB times 1024)", null);
             }
             return new VolumeFacts(this);
         }

@@ -1,6 +1,7 @@
 package io.volclone;
 
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -44,9 +45,14 @@ public final class ZfsFacts {
 
     /**
      * Reads the output of {@code zfs get -H -p -o property,value
-     * encryption,encryptionroot,keystatus,keylocation DATASET} (what a satellite runs).
+     * encryption,encryptionroot,keystatus,keylocation DATASET}. Prefer {@link #read(String)},
+     * which asks ZFS itself.
+     *
+     * @throws VolcloneException INVALID_REQUEST when the output lacks {@code encryption} or has an
+     *         unknown {@code keystatus}
      */
-    public static ZfsFacts fromZfsGet(String output) {
+    public static ZfsFacts fromZfsGet(String output) throws VolcloneException {
+        Objects.requireNonNull(output, "output");
         Map<String, String> p = new HashMap<>();
         for (String line : output.split("\n")) {
             String[] kv = line.split("\t", 2);
@@ -56,13 +62,52 @@ public final class ZfsFacts {
         }
         String enc = p.get("encryption");
         if (enc == null) {
-            throw new IllegalArgumentException("no encryption property in zfs get output: " + output);
+            throw new VolcloneException(VolcloneException.Status.INVALID_REQUEST.code(),
+                "zfs get output has no encryption property: give the output of zfs get -H -p -o property,value "
+                    + "encryption,encryptionroot,keystatus,keylocation", null);
         }
         String ks = p.getOrDefault("keystatus", "-");
-        KeyStatus status = "off".equals(enc) || "-".equals(ks) ? KeyStatus.NONE : KeyStatus.valueOf(ks.toUpperCase());
+        KeyStatus status;
+        if ("off".equals(enc) || "-".equals(ks)) {
+            status = KeyStatus.NONE;
+        } else {
+            try {
+                status = KeyStatus.valueOf(ks.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new VolcloneException(VolcloneException.Status.INVALID_REQUEST.code(),
+                    "zfs get output has keystatus " + ks + ": expected available or unavailable", e);
+            }
+        }
         String root = p.get("encryptionroot");
         String loc = p.get("keylocation");
         return new ZfsFacts(enc, root == null || "-".equals(root) ? null : root, status, loc == null || "none".equals(loc) || "-".equals(loc) ? null : loc);
+    }
+
+    /**
+     * What a satellite needs of a ZFS dataset at decision time, read from ZFS by the library.
+     *
+     * @param dataset the dataset as asked
+     * @param exists whether it exists; when not, {@code zfs} is what a new dataset there inherits
+     * @param zfs the encryption facts
+     * @param zfsVersion the OpenZFS version, or null when it could not be read
+     */
+    public record Dataset(String dataset, boolean exists, ZfsFacts zfs, String zfsVersion) {}
+
+    /**
+     * Reads the encryption facts of {@code dataset} (or, when it does not exist yet, what it
+     * would inherit from its parent) and the ZFS version, by running the {@code zfs} command.
+     *
+     * @throws VolcloneException INVALID_REQUEST for a bad name, INVALID_ARGUMENT when neither the
+     *         dataset nor its parent exists, COMMAND_FAILED or IO when ZFS cannot be asked
+     */
+    public static Dataset read(String dataset) throws VolcloneException {
+        Objects.requireNonNull(dataset, "dataset");
+        Map<String, Object> m = Json.object(Json.parse(Native.zfsFacts(dataset)));
+        Map<String, Object> z = Json.object(m.get("zfs"));
+        String ks = (String) z.get("key_status");
+        ZfsFacts facts = new ZfsFacts((String) z.get("encryption"), (String) z.get("encryption_root"),
+            KeyStatus.valueOf(ks.toUpperCase(Locale.ROOT)), (String) z.get("key_location"));
+        return new Dataset((String) m.get("dataset"), Boolean.TRUE.equals(m.get("exists")), facts, (String) m.get("zfs_version"));
     }
 
     /** Whether ZFS encrypts the data. */
@@ -75,7 +120,7 @@ public final class ZfsFacts {
         if (encryptionRoot != null) {
             b.append(", \"encryption_root\": ").append(Json.quote(encryptionRoot));
         }
-        b.append(", \"key_status\": ").append(Json.quote(keyStatus.name().toLowerCase()));
+        b.append(", \"key_status\": ").append(Json.quote(keyStatus.name().toLowerCase(Locale.ROOT)));
         if (keyLocation != null) {
             b.append(", \"key_location\": ").append(Json.quote(keyLocation));
         }

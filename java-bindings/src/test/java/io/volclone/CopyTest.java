@@ -91,8 +91,9 @@ class CopyTest {
         assertEquals(4096, Files.size(small));
         VolcloneException same = assertThrows(VolcloneException.class, () -> BlockCopier.copy(src, src, null, null, null));
         assertEquals(VolcloneException.Status.SAME_DEVICE, same.status());
-        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+        VolcloneException bad = assertThrows(VolcloneException.class,
             () -> BlockCopier.copy(src, dst, CopyOptions.builder().workers(0).build(), null, null));
+        assertEquals(VolcloneException.Status.INVALID_ARGUMENT, bad.status());
         assertTrue(bad.getMessage().contains("workers = 0"));
         assertThrows(NullPointerException.class, () -> BlockCopier.copy(null, dst, null, null, null));
         CancelHandle closed = new CancelHandle();

@@ -12,13 +12,13 @@ import java.util.Random;
 final class Fixtures {
     private Fixtures() {}
 
-    static VolumeFacts seedSide(String volume, boolean exists) {
+    static VolumeFacts seedSide(String volume, boolean exists) throws VolcloneException {
         return VolumeFacts.builder().provider("ZFS_THIN").storagePool("incus").layers("DRBD", "STORAGE")
             .drbdMetadata("internal").volume(volume).sizeBytes(10737418240L).exists(exists)
             .zfs(ZfsFacts.encrypted("aes-256-gcm", "tmp-pool/incus", ZfsFacts.KeyStatus.AVAILABLE)).build();
     }
 
-    static CloneRequest seed() {
+    static CloneRequest seed() throws VolcloneException {
         return new CloneRequest(seedSide("tmp-pool/incus/vm-base_00000", true), seedSide("tmp-pool/incus/vm-clone_00000", true),
             PlanOptions.builder().zfsVersion("2.1.11").build());
     }

@@ -56,7 +56,7 @@ class PlannerTest {
     }
 
     @Test
-    void malformedAndInconsistentRequestsThrowWithTheField() {
+    void malformedAndInconsistentRequestsThrowWithTheField() throws VolcloneException {
         VolcloneException e = assertThrows(VolcloneException.class, () -> ClonePlanner.planJson("{\"version\": 1,\n \"source\": ["));
         assertEquals(VolcloneException.Status.INVALID_REQUEST, e.status());
         assertTrue(e.getMessage().contains("line 2 column"), e.getMessage());
@@ -69,8 +69,11 @@ class PlannerTest {
     }
 
     @Test
-    void strategiesCarryLinstorNamesAndPriorities() {
+    void strategiesCarryLinstorNamesAndPriorities() throws VolcloneException {
         assertEquals("DD", CloneStrategy.BLOCK_COPY.linstorName());
+        assertEquals("ZFS_RAW_COPY", CloneStrategy.ZFS_RAW_COPY.linstorName(), "never the ZFS_COPY it is not");
+        VolcloneException bad = assertThrows(VolcloneException.class, () -> CloneStrategy.fromName("ZFS_THICK"));
+        assertEquals(VolcloneException.Status.INVALID_ARGUMENT, bad.status());
         assertEquals(CloneStrategy.BLOCK_COPY, CloneStrategy.fromName("DD"));
         assertEquals(90, CloneStrategy.BLOCK_COPY.priority());
         assertFalse(CloneStrategy.ZFS_CLONE.needsOpenDevices());

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.volclone.ClonePlan;
+import io.volclone.CloneExecutor;
 import io.volclone.CloneStrategy;
-import io.volclone.CopyReport;
 import io.volclone.VolcloneException;
 import io.volclone.ZfsFacts;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -20,71 +20,87 @@ import org.junit.jupiter.api.io.TempDir;
 class LinstorCloneAdapterTest {
     private static final String ENCRYPTED = "encryption\taes-256-gcm\nencryptionroot\ttmp-pool/incus\nkeystatus\tavailable\nkeylocation\tfile:///k\n";
 
+    private static LinstorCloneAdapter.Volume zvol(String id, ZfsFacts z) throws VolcloneException {
+        return LinstorCloneAdapter.Volume.builder().providerKind("ZFS_THIN").storPoolName("incus")
+            .layerKinds(List.of("DRBD", "STORAGE")).identifier(id).sizeKib(1L << 20).zfs(z).build();
+    }
+
+    private static List<String> names(LinstorCloneAdapter.Decision d) {
+        return d.choices().stream().map(LinstorCloneAdapter.Choice::linstorName).toList();
+    }
+
     @Test
-    void seedCaseNamesInLinstorTerms() throws Exception {
-        var src = LinstorCloneAdapter.Side.of("ZFS_THIN", "incus", List.of("DRBD", "STORAGE"), "tmp-pool/incus/a", null, 1L << 30, true, ENCRYPTED);
-        var tgt = LinstorCloneAdapter.Side.of("ZFS_THIN", "incus", List.of("DRBD", "STORAGE"), "tmp-pool/incus/b", null, 1L << 30, true, ENCRYPTED);
-        assertEquals(List.of("ZFS_COPY", "ZFS_RAW_COPY", "DD"), LinstorCloneAdapter.cloneStrategyNames(src, tgt, false, "2.1.11"));
-        assertEquals(List.of("ZFS_CLONE", "ZFS_COPY", "ZFS_RAW_COPY", "DD"), LinstorCloneAdapter.cloneStrategyNames(src, tgt, true, null));
+    void seedCaseDecidesInLinstorsEnumNamesWithPriorities() throws Exception {
+        ZfsFacts enc = ZfsFacts.fromZfsGet(ENCRYPTED);
+        var d = LinstorCloneAdapter.decide(zvol("tmp-pool/incus/a", enc), zvol("tmp-pool/incus/b", enc), null);
+        assertEquals(List.of("ZFS_COPY", "ZFS_RAW_COPY", "DD"), names(d));
+        assertEquals(List.of(10, 11, 90), d.choices().stream().map(LinstorCloneAdapter.Choice::priority).toList());
+        assertTrue(d.rejectionSummary().contains("ZFS_CLONE"), d.rejectionSummary());
+        var withClone = LinstorCloneAdapter.decide(zvol("tmp-pool/incus/a", enc), zvol("tmp-pool/incus/b", enc),
+            new LinstorCloneAdapter.Options(true, false, List.of()));
+        assertEquals(List.of("ZFS_CLONE", "ZFS_COPY", "ZFS_RAW_COPY", "DD"), names(withClone));
+        for (CloneStrategy s : CloneStrategy.values()) {
+            assertEquals(s, CloneStrategy.fromName(s.linstorName()), "linstorName maps back one-to-one: " + s);
+        }
     }
 
     @Test
     void lvmThinAcrossPoolsFallsBackToDd() throws Exception {
-        var a = LinstorCloneAdapter.Side.of("LVM_THIN", "thin1", List.of("STORAGE"), "vg/a", null, 1L << 30, true, null);
-        var b = LinstorCloneAdapter.Side.of("LVM_THIN", "thin1", List.of("STORAGE"), "vg/b", null, 1L << 30, true, null);
-        var c = LinstorCloneAdapter.Side.of("LVM_THIN", "thin2", List.of("STORAGE"), "vg2/c", null, 1L << 30, true, null);
-        assertEquals(List.of("LVM_THIN_CLONE", "DD"), LinstorCloneAdapter.cloneStrategyNames(a, b, false, null));
-        assertEquals(List.of("DD"), LinstorCloneAdapter.cloneStrategyNames(a, c, false, null));
+        var a = LinstorCloneAdapter.Volume.builder().providerKind("LVM_THIN").storPoolName("thin1").identifier("vg/a").sizeKib(1 << 20).build();
+        var b = LinstorCloneAdapter.Volume.builder().providerKind("LVM_THIN").storPoolName("thin1").identifier("vg/b").sizeKib(1 << 20).build();
+        var c = LinstorCloneAdapter.Volume.builder().providerKind("LVM_THIN").storPoolName("thin2").identifier("vg2/c").sizeKib(1 << 20).build();
+        assertEquals(List.of("LVM_THIN_CLONE", "DD"), names(LinstorCloneAdapter.decide(a, b, null)));
+        assertEquals(List.of("DD"), names(LinstorCloneAdapter.decide(a, c, null)));
     }
 
     @Test
-    void zfsGetOutputIsRead() {
-        assertTrue(ZfsFacts.fromZfsGet(ENCRYPTED).encrypted());
-        ZfsFacts plain = ZfsFacts.fromZfsGet("encryption\toff\nencryptionroot\t-\nkeystatus\t-\nkeylocation\tnone\n");
-        assertTrue(!plain.encrypted());
-    }
-
-    private static ClonePlan.Step blockCopyStep(LinstorCloneAdapter.Side src, LinstorCloneAdapter.Side tgt) throws Exception {
-        ClonePlan.Candidate c = LinstorCloneAdapter.plan(src, tgt, false, null).candidates().stream()
-            .filter(x -> x.strategy() == CloneStrategy.BLOCK_COPY).findFirst().orElseThrow();
-        return c.steps().get(0);
+    void badFactsAreVolcloneExceptions() {
+        VolcloneException e = assertThrows(VolcloneException.class,
+            () -> LinstorCloneAdapter.Volume.builder().providerKind("ZFS").storPoolName("p").identifier("p/a").build());
+        assertEquals(VolcloneException.Status.INVALID_REQUEST, e.status());
+        assertTrue(e.getMessage().contains("sizeKib"), e.getMessage());
+        e = assertThrows(VolcloneException.class, () -> ZfsFacts.fromZfsGet("encryption\taes-256-gcm\nkeystatus\tweird\n"));
+        assertTrue(e.getMessage().contains("keystatus weird"), e.getMessage());
+        e = assertThrows(VolcloneException.class, () -> LinstorCloneAdapter.decide(
+            LinstorCloneAdapter.Volume.builder().providerKind("LVM_THIN").storPoolName("t").identifier("vg/b$(touch x)").sizeKib(8).build(),
+            LinstorCloneAdapter.Volume.builder().providerKind("LVM_THIN").storPoolName("t").identifier("vg/c").sizeKib(8).build(), null));
+        assertEquals(VolcloneException.Status.INVALID_REQUEST, e.status());
+        assertTrue(e.getMessage().contains("source.volume"), e.getMessage());
     }
 
     @Test
-    void blockCopyRunsThePlannersStep(@TempDir Path dir) throws Exception {
+    void runCopiesFromTheSnapshotsDeviceWithDiskStateProgress(@TempDir Path dir) throws Exception {
         byte[] data = new byte[3 << 20];
         new Random(5).nextBytes(data);
         java.util.Arrays.fill(data, 1 << 20, 2 << 20, (byte) 0);
-        Path src = Files.write(dir.resolve("src"), data);
-        Path dst = Files.write(dir.resolve("dst"), new byte[3 << 20]);
-        var a = LinstorCloneAdapter.Side.of("FILE_THIN", "files", List.of("STORAGE"), "a.img", src.toString(), 3 << 20, true, null);
-        var b = LinstorCloneAdapter.Side.of("FILE_THIN", "files", List.of("STORAGE"), "b.img", dst.toString(), 3 << 20, true, null);
-        ClonePlan.Step step = blockCopyStep(a, b);
-        assertEquals("block_copy", step.op());
-        assertEquals("auto", step.string("sparse").orElseThrow());
-        CopyReport r = LinstorCloneAdapter.blockCopy(step, true, null, null);
-        assertTrue(r.verified());
-        assertEquals(1 << 20, r.bytesZero() + r.bytesHole());
-        assertArrayEquals(data, Files.readAllBytes(dst));
+        // The "snapshot device" LINSTOR opened, and the live volume that has moved on since.
+        Path snap = Files.write(dir.resolve("a_00000CF_5eed0001"), data);
+        Path live = Files.write(dir.resolve("a.img"), new byte[3 << 20]);
+        Path dst = Files.write(dir.resolve("b.img"), new byte[3 << 20]);
+        var a = LinstorCloneAdapter.Volume.builder().providerKind("FILE_THIN").storPoolName("files").identifier(live.toString()).sizeKib(3 << 10).build();
+        var b = LinstorCloneAdapter.Volume.builder().providerKind("FILE_THIN").storPoolName("files").identifier(dst.toString()).sizeKib(3 << 10).build();
+        var d = LinstorCloneAdapter.decide(a, b, null);
+        assertEquals("DD", d.chosen().orElseThrow().linstorName());
+        List<String> states = new ArrayList<>();
+        var report = LinstorCloneAdapter.run(d.chosen().orElseThrow().strategy(), a, b, null, "CF_5eed0001", snap.toString(), dst.toString(),
+            true, new LinstorCloneAdapter.DiskState(states::add, 1000), null);
+        assertEquals(CloneStrategy.BLOCK_COPY, report.strategy());
+        assertArrayEquals(data, Files.readAllBytes(dst), "the target is the snapshot, not the live volume");
+        assertEquals("Cloning(100.00%)", states.get(states.size() - 1), states.toString());
+        var again = assertThrows(VolcloneException.class, () -> LinstorCloneAdapter.run(CloneStrategy.ZFS_COPY, a, b, null,
+            "CF_5eed0001", snap.toString(), dst.toString(), false, null, null));
+        assertEquals(VolcloneException.Status.NO_STRATEGY, again.status());
     }
 
     @Test
-    void blockCopyStepNamesTheZvolsAndOtherStepsAreRefused() throws Exception {
-        String plain = "encryption\toff\nencryptionroot\t-\nkeystatus\t-\nkeylocation\tnone\n";
-        var z = LinstorCloneAdapter.Side.of("ZFS_THIN", "zp", List.of("STORAGE"), "tank/a", null, 1L << 30, true, plain);
-        var z2 = LinstorCloneAdapter.Side.of("ZFS_THIN", "zp", List.of("STORAGE"), "tank/b", null, 1L << 30, true, plain);
-        var thin = LinstorCloneAdapter.Side.of("LVM_THIN", "t", List.of("STORAGE"), "vg/c", null, 1L << 30, true, null);
-        ClonePlan.Step step = blockCopyStep(z, thin);
-        assertEquals("/dev/zvol/tank/a", step.string("source").orElseThrow());
-        assertEquals("/dev/vg/c", step.string("target").orElseThrow());
-        assertTrue(step.command().startsWith("volclone copy --sparse auto "), step.command());
-        List<ClonePlan.Step> zfsCopy = LinstorCloneAdapter.plan(z, z2, false, null).candidates().get(0).steps();
-        ClonePlan.Step send = zfsCopy.stream().filter(s -> s.op().equals("zfs_send_receive")).findFirst().orElseThrow();
-        assertTrue(send.flag("embed") && !send.flag("raw") && !send.flag("no_such_argument"), send.args().toString());
-        ClonePlan.Step snapshot = zfsCopy.get(0);
-        assertEquals("zfs_snapshot", snapshot.op());
-        VolcloneException e = assertThrows(VolcloneException.class, () -> LinstorCloneAdapter.blockCopy(snapshot, false, null, null));
-        assertEquals(VolcloneException.Status.INVALID_ARGUMENT, e.status());
-        assertTrue(e.getMessage().contains("not a block copy"), e.getMessage());
+    void diskStateTextIsLocaleFree() {
+        java.util.Locale before = java.util.Locale.getDefault();
+        try {
+            java.util.Locale.setDefault(java.util.Locale.GERMANY);
+            assertEquals("Cloning(42.00%)", LinstorCloneAdapter.DiskState.text(42, 100));
+            assertEquals("Cloning(0.00%)", LinstorCloneAdapter.DiskState.text(0, 0));
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
     }
 }

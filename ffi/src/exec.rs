@@ -1,0 +1,96 @@
+//! Running a clone (plan + execute) and reading a dataset's ZFS facts, both JSON in and out.
+
+use std::ffi::{c_char, c_void};
+
+use volclone_core::CloneRequest;
+use volclone_core::copy::{self, on_reporter_thread};
+use volclone_core::exec::{self, ExecOptions};
+use volclone_core::zfs::{ZfsCli, facts};
+
+use crate::cancel::{token, volclone_cancel};
+use crate::copy::{CProgress, volclone_progress_cb};
+use crate::error::{fail, map_error, volclone_status};
+use crate::ptr::{c_str, non_null};
+use crate::string::into_c;
+
+/// Plans a clone from `request_json` (volclone's request format) and runs the chosen strategy
+/// for real (ZFS through the `zfs` command, LVM through the `lvm` commands, block copies in
+/// process), exactly as `volclone run` does.
+///
+/// - `options_json`: NULL for the defaults, else `{"copy": {...copy options...}, "rate_limit": N}`
+///   (every field optional; `copy` takes the fields of the copy report's options:
+///   `workers`, `chunk_size`, `io`, `fsync`, `verify`, `rate_limit`).
+/// - `progress`/`user`: optional callback (see `volclone_progress_cb`), with a total for every
+///   strategy (a send reports ZFS's estimate of its stream).
+/// - `cancel`: optional handle; triggering it stops the clone and undoes what it made.
+/// - `report_json_out`: optional; on success `{"strategy", "steps", "bytes", "seconds"}`, freed
+///   with `volclone_string_free`.
+///
+/// Errors: `INVALID_REQUEST` (the message names the field), `NO_STRATEGY` (why each was
+/// rejected), `COMMAND_FAILED` (the command, its status and stderr), `IO`, `CANCELLED`, and the
+/// block copy's refusals. Before the target is replaced a failure undoes everything the run
+/// made; the source is never written. Thread-safety: clones of different targets may run at
+/// once on any threads.
+#[unsafe(no_mangle)]
+pub extern "C" fn volclone_execute(
+    request_json: *const c_char,
+    options_json: *const c_char,
+    progress: volclone_progress_cb,
+    user: *mut c_void,
+    cancel: *const volclone_cancel,
+    report_json_out: *mut *mut c_char,
+) -> volclone_status {
+    ffi_boundary! {
+        let text = try_ffi!(c_str(request_json, "request_json"));
+        let req = match CloneRequest::from_json(text) {
+            Ok(r) => r,
+            Err(e) => return map_error(&e),
+        };
+        let opts: ExecOptions = if options_json.is_null() {
+            ExecOptions::default()
+        } else {
+            let o = try_ffi!(c_str(options_json, "options_json"));
+            match serde_json::from_str(o) {
+                Ok(v) => v,
+                Err(e) => return fail(volclone_status::InvalidArgument, &format!("options_json: {e}: give {{\"copy\": {{...}}, \"rate_limit\": N}} or NULL")),
+            }
+        };
+        let cancel = token(cancel).unwrap_or_default();
+        let result = match progress {
+            Some(cb) => on_reporter_thread(&CProgress { cb, user }, |p| exec::plan_and_execute(&req, &opts, p, &cancel)),
+            None => exec::plan_and_execute(&req, &opts, &copy::NoProgress, &cancel),
+        };
+        match result {
+            Ok(r) => {
+                if !report_json_out.is_null() {
+                    // SAFETY: non-NULL, writable per the contract.
+                    unsafe { *report_json_out = into_c(serde_json::to_string(&r).unwrap_or_default()) };
+                }
+                volclone_status::Ok
+            }
+            Err(e) => map_error(&e),
+        }
+    }
+}
+
+/// Reads what a satellite needs of ZFS dataset `dataset` at decision time: whether it exists,
+/// its encryption facts (for a dataset not created yet: what it would inherit from its parent)
+/// in the request's `zfs` format, and the ZFS version: `{"dataset", "exists", "zfs":
+/// {"encryption", "encryption_root", "key_status", "key_location"}, "zfs_version"}` in
+/// `*facts_json_out` (freed with `volclone_string_free`). Runs the `zfs` command.
+/// Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn volclone_zfs_facts(dataset: *const c_char, facts_json_out: *mut *mut c_char) -> volclone_status {
+    ffi_boundary! {
+        let name = try_ffi!(c_str(dataset, "dataset"));
+        try_ffi!(non_null(facts_json_out, "facts_json_out"));
+        match facts::dataset_facts(&ZfsCli::default(), name) {
+            Ok(f) => {
+                // SAFETY: checked non-NULL.
+                unsafe { *facts_json_out = into_c(serde_json::to_string(&f).unwrap_or_default()) };
+                volclone_status::Ok
+            }
+            Err(e) => map_error(&e),
+        }
+    }
+}
