@@ -10,11 +10,9 @@ J=/usr/share/java
 for jar in junit-platform-console-standalone junit-jupiter-api apiguardian-api opentest4j junit-platform-commons; do
   [ -f "$J/$jar.jar" ] || { echo "missing $J/$jar.jar: apt-get install junit5 (scripts/deps.sh does)"; exit 1; }
 done
-cargo build --release -p volclone-ffi --quiet
+scripts/java-build.sh
 OUT=java-bindings/build
-rm -rf "$OUT"; mkdir -p "$OUT/classes" "$OUT/test-classes"
-javac --release 17 -Xlint:all -Werror -d "$OUT/classes" $(find java-bindings/src/main/java -name '*.java')
-jar --create --file "$OUT/volclone.jar" -C "$OUT/classes" .
+rm -rf "$OUT/test-classes"; mkdir -p "$OUT/test-classes"
 TEST_CP="$J/junit-jupiter-api.jar:$J/apiguardian-api.jar:$J/opentest4j.jar:$J/junit-platform-commons.jar"
 javac --release 17 -Xlint:all,-processing -d "$OUT/test-classes" -cp "$OUT/volclone.jar:$TEST_CP" $(find java-bindings/src/test/java -name '*.java')
 # Twice: in the default locale, and in a Turkish one (dotless i: every case conversion must be

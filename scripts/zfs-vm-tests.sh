@@ -15,6 +15,21 @@ cargo build --release --quiet --bin volclone --features libzfs-core
 SHARE=$(mktemp -d /tmp/volclone-vm.XXXXXX)
 trap 'rm -rf "$SHARE"' EXIT
 cp target/release/volclone "$VM/lib.sh" "$SHARE/"
+# The satellite scenario's Java side: libvolclone, the jar, the test program, and a jlink'ed
+# runtime (java.base + java.logging, cached under target/) with the two system libraries the JVM
+# needs that the guest lacks.
+scripts/java-build.sh
+cp target/release/libvolclone.so java-bindings/build/volclone.jar "$SHARE/"
+mkdir -p "$SHARE/satellite"
+javac --release 17 -Xlint:all -Werror -cp java-bindings/build/volclone.jar -d "$SHARE/satellite" "$VM/java/SatelliteFlow.java"
+JRE=target/zfsvm-jre-$(java -version 2>&1 | head -1 | tr -dc '0-9.')
+if [ ! -x "$JRE/bin/java" ]; then
+  rm -rf "$JRE"
+  jlink --add-modules java.base,java.logging --strip-debug --no-man-pages --no-header-files --compress=2 --output "$JRE"
+  mkdir -p "$JRE/syslib"
+  for l in libstdc++.so.6 libz.so.1; do cp -L "$(ldconfig -p | awk -v l="$l" '$1 == l && /x86-64/ {print $NF; exit}')" "$JRE/syslib/"; done
+fi
+cp -r "$JRE" "$SHARE/jre"
 # A disk that fails reads with EIO at sector 40960 (qemu blkdebug), for the failure scenario.
 truncate -s 64M "$SHARE/faulty.img"
 printf '[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "40960"\nonce = "off"\n' > "$SHARE/blkdebug.conf"
@@ -26,10 +41,11 @@ for ver in ${ZFS_VERSIONS:-2.1}; do
   out=$(ls -d /var/cache/zfsvm/out-"$ver".* | tail -1)
   for backend in ${BACKENDS:-cli lzc}; do
   echo "$backend" > "$SHARE/backend"
-  for sc in ${SCENARIOS:-seed snapshot matrix clone-block failure lvm zeroing}; do
-    # failure breaks the zfs command on purpose, lvm and zeroing test no ZFS command: all three
-    # are for the cli backend only.
-    [ "$backend" = lzc ] && { [ "$sc" = failure ] || [ "$sc" = lvm ] || [ "$sc" = zeroing ]; } && continue
+  for sc in ${SCENARIOS:-seed snapshot satellite matrix clone-block failure lvm zeroing}; do
+    # failure breaks the zfs command on purpose, lvm and zeroing test no ZFS command: these are
+    # for the cli backend only.
+    # satellite runs the library in a JVM, which uses the zfs command.
+    [ "$backend" = lzc ] && { [ "$sc" = failure ] || [ "$sc" = lvm ] || [ "$sc" = zeroing ] || [ "$sc" = satellite ]; } && continue
     echo "== zfs-vm: OpenZFS $ver, backend $backend, scenario $sc"
     extra=""; [ "$sc" = failure ] && extra=$FAULTY
     disks=1; [ "$sc" = zeroing ] && disks=2

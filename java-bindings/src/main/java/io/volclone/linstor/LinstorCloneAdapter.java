@@ -165,11 +165,18 @@ public final class LinstorCloneAdapter {
         }
     }
 
-    /** The caller's choices (LINSTOR properties and the fork's own settings). */
-    public record Options(boolean useZfsClone, boolean allowDecrypt, List<CloneStrategy> forbid) {
-        /** LINSTOR's defaults: no {@code use-zfs-clone}, no decryption, nothing forbidden. */
+    /**
+     * The caller's choices (LINSTOR properties and the fork's own settings).
+     *
+     * @param useZfsClone LINSTOR's {@code use-zfs-clone}
+     * @param allowDecrypt allow storing an encrypted source as plaintext
+     * @param forbid strategies not to use
+     * @param rateLimit bytes per second at most for a clone's stream or copy; 0 for none
+     */
+    public record Options(boolean useZfsClone, boolean allowDecrypt, List<CloneStrategy> forbid, long rateLimit) {
+        /** LINSTOR's defaults: no {@code use-zfs-clone}, no decryption, nothing forbidden, no limit. */
         public static Options defaults() {
-            return new Options(false, false, List.of());
+            return new Options(false, false, List.of(), 0);
         }
     }
 
@@ -251,7 +258,7 @@ public final class LinstorCloneAdapter {
         EnumSet<CloneStrategy> others = EnumSet.complementOf(EnumSet.of(strategy));
         CloneRequest req = new CloneRequest(source.facts(true, cloneSnapshot, sourceDevicePath),
             target.facts(strategy.needsOpenDevices(), null, targetDevicePath), planOptions(o, others, zfsVersion(source)));
-        return CloneExecutor.execute(req, CopyOptions.builder().verify(verify).build(), 0, listener, cancel);
+        return CloneExecutor.execute(req, CopyOptions.builder().verify(verify).build(), o.rateLimit(), listener, cancel);
     }
 
     /**

@@ -37,7 +37,7 @@ class LinstorCloneAdapterTest {
         assertEquals(List.of(10, 11, 90), d.choices().stream().map(LinstorCloneAdapter.Choice::priority).toList());
         assertTrue(d.rejectionSummary().contains("ZFS_CLONE"), d.rejectionSummary());
         var withClone = LinstorCloneAdapter.decide(zvol("tmp-pool/incus/a", enc), zvol("tmp-pool/incus/b", enc),
-            new LinstorCloneAdapter.Options(true, false, List.of()));
+            new LinstorCloneAdapter.Options(true, false, List.of(), 0));
         assertEquals(List.of("ZFS_CLONE", "ZFS_COPY", "ZFS_RAW_COPY", "DD"), names(withClone));
         for (CloneStrategy s : CloneStrategy.values()) {
             assertEquals(s, CloneStrategy.fromName(s.linstorName()), "linstorName maps back one-to-one: " + s);
