@@ -62,7 +62,7 @@ pub enum Error {
         after: u64,
     },
     /// The target is in use (mounted, held open exclusively, or claimed by another driver).
-    #[error("target {path} is in use ({detail}): unmount or close it, or pick another target")]
+    #[error("target {path} is in use: {detail}")]
     Busy {
         /// The device or file.
         path: PathBuf,

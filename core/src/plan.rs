@@ -154,10 +154,14 @@ pub enum StepOp {
         /// New dataset.
         target: String,
     },
-    /// Destroy a pre-created target, but only if it holds no data, snapshots or dependents.
+    /// Destroy a pre-created target, but only if it holds no data, snapshots or dependents;
+    /// its user properties go to its successor first.
     ZfsDestroyEmpty {
         /// The dataset.
         dataset: String,
+        /// The copy that takes its place (gets its user properties), if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        successor: Option<String>,
     },
     /// `zfs destroy DATASET@NAME`.
     ZfsDestroySnapshot {
@@ -276,7 +280,7 @@ impl StepOp {
                 vec![send, recv]
             }
             StepOp::ZfsClone { snapshot, target } => vec![words(["zfs", "clone", snapshot, target])],
-            StepOp::ZfsDestroyEmpty { dataset } => vec![words(["zfs", "destroy", dataset])],
+            StepOp::ZfsDestroyEmpty { dataset, .. } => vec![words(["zfs", "destroy", dataset])],
             StepOp::ZfsDestroySnapshot { snapshot } => vec![words(["zfs", "destroy", snapshot])],
             StepOp::ZfsRename { from, to } => vec![words(["zfs", "rename", from, to])],
             StepOp::ZfsSet { dataset, property, value } => vec![words(["zfs", "set", &format!("{property}={value}"), dataset])],
@@ -308,7 +312,9 @@ impl StepOp {
     /// What volclone checks before running the step, when anything.
     pub fn guard(&self) -> Option<&'static str> {
         match self {
-            StepOp::ZfsDestroyEmpty { .. } => Some("only if it has no snapshots or children and holds no data"),
+            StepOp::ZfsDestroyEmpty { .. } => {
+                Some("only if it has no snapshots or children and holds no data; its user properties go to the copy first")
+            }
             StepOp::LvmRemoveEmpty { .. } => Some("only if it is not open and 0% used"),
             StepOp::ZfsSnapshot { .. } => Some("a leftover snapshot of the same name is replaced only if it was made for this clone"),
             _ => None,

@@ -120,7 +120,7 @@ pub(super) fn open_target(path: &Path, create: bool, direct: bool, source_size: 
     let (file, direct) = open_maybe_direct(path, true, flags, direct, notes).map_err(|e| match e.raw_os_error() {
         Some(libc::EBUSY) => Error::Busy {
             path: path.into(),
-            detail: "exclusive open (O_EXCL) refused: mounted, or held by another driver such as DRBD or device-mapper".into(),
+            detail: "exclusive open (O_EXCL) refused: mounted, or held by another driver such as DRBD or device-mapper; unmount or close it, or pick another target".into(),
         },
         _ => Error::io("open target", path, None, e),
     })?;

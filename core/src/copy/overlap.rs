@@ -128,7 +128,7 @@ fn flock(file: &File, path: &Path) -> Result<()> {
     }
     let e = std::io::Error::last_os_error();
     if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
-        return Err(Error::Busy { path: path.into(), detail: "another copy holds its lock".into() });
+        return Err(Error::Busy { path: path.into(), detail: "another copy holds its lock; wait for it to end, or pick another target".into() });
     }
     Err(Error::io("lock", path, None, e))
 }

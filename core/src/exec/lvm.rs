@@ -17,6 +17,21 @@ fn run_cmd(args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// Whether LV `vg/lv` exists.
+pub(super) fn exists(lv: &str) -> Result<bool> {
+    let out = Command::new("lvs").args(["--noheadings", "-o", "lv_name", lv]).output().map_err(|e| Error::io("run", "lvs", None, e))?;
+    Ok(out.status.success() && !String::from_utf8_lossy(&out.stdout).trim().is_empty())
+}
+
+/// The origin of LV `vg/lv` (a thin snapshot's), or `None` (no such LV, or not a snapshot).
+pub(super) fn origin_of(lv: &str) -> Result<Option<String>> {
+    if !exists(lv)? {
+        return Ok(None);
+    }
+    let out = run_cmd(&["lvs", "--noheadings", "-o", "origin", lv])?;
+    Ok(Some(out.trim().to_owned()).filter(|o| !o.is_empty()))
+}
+
 /// `lvremove -y VG/LV` (undo of a snapshot this run made).
 pub(super) fn remove(lv: &str) -> Result<()> {
     run_cmd(&["lvremove", "-y", lv]).map(|_| ())

@@ -1,11 +1,22 @@
-//! The executor: runs the chosen candidate of a plan for real.
+//! The executor: runs the chosen candidate of a plan for real, and finishes the job when it is
+//! run again after a crash.
 //!
 //! Safety: the source is only ever snapshotted; a pre-created target is destroyed only after the
 //! new copy exists beside it, and only if it holds no data, snapshots or dependents. A failure
-//! before that swap undoes what this run created (the landing dataset, the clone snapshots), so
-//! the source and the pre-created target are as they were. A failure after the swap leaves the
-//! complete clone in place and says which finishing step failed.
+//! (or a cancel) before that swap undoes what this run created (the landing dataset, the clone
+//! snapshots), so the source and the pre-created target are as they were. A failure after the
+//! swap leaves the complete clone in place and says which finishing step failed.
+//!
+//! Reruns: every object a run makes is recognisable as this clone's (the landing dataset is
+//! received with the user property `volclone:clone` = the clone's tag, `<snapshot read>><target>`;
+//! the source snapshot carries `linstor:clone_for` = the target; a partial receive carries a
+//! resume token naming the snapshot). Before each step the executor looks at what is there: a
+//! step an earlier run finished is skipped, an interrupted receive is resumed from its token
+//! (`zfs send -t`), and only objects with this clone's marks are ever destroyed. A target that
+//! is already the finished clone (`volclone:phase=done`) is reported complete at once. One lock
+//! per target keeps two runs apart.
 
+mod lock;
 mod lvm;
 mod snapdev;
 
@@ -41,11 +52,25 @@ pub struct ExecReport {
     pub strategy: Strategy,
     /// The commands run, in order (shell-quoted, as in the plan).
     pub steps: Vec<String>,
+    /// Steps an earlier, interrupted run of the same clone had finished (not run again).
+    #[serde(default)]
+    pub skipped: Vec<String>,
     /// Bytes streamed or copied.
     pub bytes: u64,
+    /// Bytes not sent again because an interrupted receive was resumed, or was complete.
+    #[serde(default)]
+    pub bytes_saved: u64,
+    /// The target was already the finished clone: nothing was run.
+    #[serde(default)]
+    pub already_complete: bool,
     /// Wall time, seconds.
     pub seconds: f64,
 }
+
+/// The user property that marks what belongs to one clone.
+pub const TAG_PROPERTY: &str = "volclone:clone";
+/// The user property set on a finished clone.
+pub const PHASE_PROPERTY: &str = "volclone:phase";
 
 /// Plans `req` and runs the chosen strategy with the `zfs` command backend: what the C and Java
 /// bindings call. `Err(NoStrategy)` names why each strategy was rejected.
@@ -55,7 +80,8 @@ pub fn plan_and_execute(req: &CloneRequest, opts: &ExecOptions, progress: &dyn P
     execute(&plan, req, &crate::zfs::ZfsCli::default(), opts, progress, cancel)
 }
 
-/// Runs the plan's chosen candidate. `Err(NoStrategy)` when the plan has none.
+/// Runs the plan's chosen candidate. `Err(NoStrategy)` when the plan has none. Run again after
+/// an interruption, it finishes the same clone (see the module docs).
 pub fn execute(
     plan: &Plan,
     req: &CloneRequest,
@@ -65,22 +91,81 @@ pub fn execute(
     cancel: &CancelToken,
 ) -> Result<ExecReport> {
     let cand = plan.chosen_candidate().ok_or_else(|| Error::NoStrategy(plan.rejection_summary()))?;
+    let _lock = lock::lock_target(&req.target.volume)?;
     let started = std::time::Instant::now();
-    let report = ExecReport { strategy: cand.strategy, steps: Vec::new(), bytes: 0, seconds: 0.0 };
-    let mut run = Run { zfs, req, undo: Vec::new(), swapped: false, report };
+    let report =
+        ExecReport { strategy: cand.strategy, steps: Vec::new(), skipped: Vec::new(), bytes: 0, bytes_saved: 0, already_complete: false, seconds: 0.0 };
+    let tag = clone_tag(req, cand.strategy);
+    let mut run = Run { zfs, req, tag, undo: Vec::new(), swapped: false, report };
+    if run.finished_already()? {
+        tracing::info!(target = %req.target.volume, "already the finished clone: nothing to do");
+        run.report.already_complete = true;
+        run.report.skipped = cand.steps.iter().map(|s| s.command.clone()).collect();
+        return Ok(run.report);
+    }
+    // A pre-created target that holds data is refused before anything is sent.
     for step in &cand.steps {
+        if let StepOp::ZfsDestroyEmpty { dataset, .. } = &step.op
+            && zfs.exists(dataset)?
+            && !run.is_tagged(dataset)?
+        {
+            run.check_empty(dataset)?;
+        }
+    }
+    for step in &cand.steps {
+        if cancel.is_cancelled() && !run.swapped {
+            return Err(run.fail(&step.command, Error::Cancelled { done: run.report.bytes, total: 0 }));
+        }
+        let todo = match run.todo(&step.op) {
+            Ok(t) => t,
+            Err(e) => return Err(run.fail(&step.command, e)),
+        };
+        if todo == Todo::Skip {
+            tracing::info!(command = %step.command, "step done by an earlier run");
+            run.report.skipped.push(step.command.clone());
+            continue;
+        }
         tracing::info!(command = %step.command, "step");
-        if let Err(e) = run.step(&step.op, opts, progress, cancel) {
+        if let Err(e) = run.step(&step.op, todo, opts, progress, cancel) {
             return Err(run.fail(&step.command, e));
         }
         run.report.steps.push(step.command.clone());
+    }
+    if run.tag.is_some() {
+        // The mark a rerun recognises; a failure here leaves a complete clone all the same.
+        if let Err(e) = zfs.set(&req.target.volume, PHASE_PROPERTY, "done") {
+            tracing::warn!("could not mark {} as done: {e}", req.target.volume);
+        }
     }
     run.report.seconds = started.elapsed().as_secs_f64();
     Ok(run.report)
 }
 
+/// The mark of one ZFS clone: the snapshot it reads and the target (`<vol@snap>><target>`).
+fn clone_tag(req: &CloneRequest, strategy: Strategy) -> Option<String> {
+    if !matches!(strategy, Strategy::ZfsCopy | Strategy::ZfsRawCopy | Strategy::ZfsClone) {
+        return None;
+    }
+    let read = req
+        .source
+        .zfs_snapshot()
+        .unwrap_or_else(|| format!("{}@{}", req.source.volume, crate::planner::clone_snapshot_name(&req.target.volume)));
+    Some(format!("{read}>{}", req.target.volume))
+}
+
+/// What to do with a step, judged from what is there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Todo {
+    /// Run it.
+    Run,
+    /// An earlier run did it.
+    Skip,
+    /// Resume an interrupted receive from this token, `bytes` of it already there.
+    Resume { token: String, bytes: u64 },
+}
+
 enum Undo {
-    /// `zfs destroy` a dataset or snapshot this run made.
+    /// `zfs destroy` a dataset or snapshot of this clone (checked again before destroying).
     Destroy(String),
     /// `lvremove` an LV this run made.
     RemoveLv(String),
@@ -89,25 +174,186 @@ enum Undo {
 struct Run<'a> {
     zfs: &'a dyn ZfsOps,
     req: &'a CloneRequest,
+    /// The clone's mark (ZFS strategies).
+    tag: Option<String>,
     undo: Vec<Undo>,
     swapped: bool,
     report: ExecReport,
 }
 
+fn prop_of(zfs: &dyn ZfsOps, name: &str, property: &str) -> Result<Option<String>> {
+    Ok(zfs.get(name, &[property])?.remove(property).filter(|v| !v.is_empty() && v != "-"))
+}
+
 impl Run<'_> {
-    fn step(&mut self, op: &StepOp, opts: &ExecOptions, progress: &dyn Progress, cancel: &CancelToken) -> Result<()> {
+    /// Whether `name` carries this clone's mark.
+    fn is_tagged(&self, name: &str) -> Result<bool> {
+        let Some(tag) = &self.tag else { return Ok(false) };
+        Ok(prop_of(self.zfs, name, TAG_PROPERTY)?.as_deref() == Some(tag.as_str()))
+    }
+
+    /// The target is this clone, finished by an earlier run.
+    fn finished_already(&self) -> Result<bool> {
+        let t = &self.req.target.volume;
+        if self.tag.is_none() || !self.zfs.exists(t)? || !self.is_tagged(t)? {
+            return Ok(false);
+        }
+        Ok(prop_of(self.zfs, t, PHASE_PROPERTY)?.as_deref() == Some("done"))
+    }
+
+    /// The swap happened in an earlier run: the target is this clone's copy.
+    fn swapped_before(&self) -> Result<bool> {
+        let t = &self.req.target.volume;
+        Ok(self.req.target.exists && self.zfs.exists(t)? && self.is_tagged(t)?)
+    }
+
+    /// The resume token of a partial receive into `dataset` that resumes `snapshot`.
+    fn resumable(&self, dataset: &str, snapshot: &str) -> Result<Option<(String, u64)>> {
+        let Some(token) = prop_of(self.zfs, dataset, "receive_resume_token")? else { return Ok(None) };
+        let (toname, bytes) = self.zfs.resume_info(&token)?;
+        if toname != snapshot {
+            return Err(Error::InvalidArgument(format!(
+                "{dataset} holds a partial receive of {toname}, not of {snapshot}: it is not this clone's; remove it (zfs receive -A {dataset})"
+            )));
+        }
+        Ok(Some((token, bytes)))
+    }
+
+    /// Decides, from what is there, whether `op` still has to run.
+    fn todo(&mut self, op: &StepOp) -> Result<Todo> {
+        let zfs = self.zfs;
+        let swapped_before = |r: &Self| r.swapped_before();
+        Ok(match op {
+            StepOp::ZfsSnapshot { snapshot, .. } => {
+                if !zfs.exists(snapshot)? {
+                    if swapped_before(self)? {
+                        Todo::Skip // the clone is in place; its snapshot was already removed
+                    } else {
+                        Todo::Run
+                    }
+                } else if prop_of(zfs, snapshot, "linstor:clone_for")?.as_deref() == Some(self.req.target.volume.as_str()) {
+                    // Kept: it is the point in time an earlier run may have sent already.
+                    self.undo.push(Undo::Destroy(snapshot.clone()));
+                    Todo::Skip
+                } else {
+                    return Err(Error::InvalidArgument(format!("snapshot {snapshot} exists and is not volclone's: remove or rename it")));
+                }
+            }
+            StepOp::ZfsSendReceive { snapshot, target, .. } => {
+                let snap_name = snapshot.rsplit('@').next().unwrap_or_default();
+                if zfs.exists(target)? {
+                    if let Some((token, bytes)) = self.resumable(target, snapshot)? {
+                        self.undo.push(Undo::Destroy(target.clone()));
+                        Todo::Resume { token, bytes }
+                    } else if self.is_tagged(target)? && zfs.exists(&format!("{target}@{snap_name}"))? {
+                        self.undo.extend([Undo::Destroy(target.clone()), Undo::Destroy(format!("{target}@{snap_name}"))]);
+                        Todo::Skip
+                    } else if self.is_tagged(target)? {
+                        tracing::warn!(%target, "an incomplete copy of this clone: received again");
+                        self.destroy_ours(target)?;
+                        Todo::Run
+                    } else {
+                        return Err(Error::InvalidArgument(format!(
+                            "{target} exists and is not this clone's (no {TAG_PROPERTY} mark): remove it or pick another target"
+                        )));
+                    }
+                } else if target != &self.req.target.volume && swapped_before(self)? {
+                    Todo::Skip
+                } else {
+                    Todo::Run
+                }
+            }
+            StepOp::ZfsClone { snapshot, target } => {
+                if zfs.exists(target)? {
+                    // A clone of this clone's snapshot is this clone's, tagged or not yet.
+                    if prop_of(zfs, target, "origin")?.as_deref() == Some(snapshot.as_str()) || self.is_tagged(target)? {
+                        self.undo.push(Undo::Destroy(target.clone()));
+                        Todo::Skip
+                    } else if target != &self.req.target.volume && swapped_before(self)? {
+                        Todo::Skip
+                    } else {
+                        return Err(Error::InvalidArgument(format!("{target} exists and is not this clone's: remove it or pick another target")));
+                    }
+                } else if target != &self.req.target.volume && swapped_before(self)? {
+                    Todo::Skip
+                } else {
+                    Todo::Run
+                }
+            }
+            StepOp::ZfsLoadKey { dataset } => {
+                if !zfs.exists(dataset)? || prop_of(zfs, dataset, "keystatus")?.as_deref() == Some("available") {
+                    Todo::Skip
+                } else {
+                    Todo::Run
+                }
+            }
+            // Applied to the copy before the swap: gone means renamed, so applied.
+            StepOp::ZfsSet { dataset, .. } if !zfs.exists(dataset)? => Todo::Skip,
+            StepOp::ZfsDestroyEmpty { dataset, .. } => {
+                if !zfs.exists(dataset)? || self.is_tagged(dataset)? {
+                    self.swapped = true;
+                    self.undo.clear();
+                    Todo::Skip
+                } else {
+                    Todo::Run
+                }
+            }
+            StepOp::ZfsRename { from, to } if !zfs.exists(from)? && zfs.exists(to)? => Todo::Skip,
+            StepOp::ZfsDestroySnapshot { snapshot } if !zfs.exists(snapshot)? => Todo::Skip,
+            StepOp::LvmThinSnapshot { vg, origin, name } => match lvm::origin_of(&format!("{vg}/{name}"))? {
+                Some(o) if &o == origin => {
+                    self.undo.push(Undo::RemoveLv(format!("{vg}/{name}")));
+                    Todo::Skip
+                }
+                Some(o) => {
+                    return Err(Error::InvalidArgument(format!("{vg}/{name} exists and is a snapshot of {o}, not of {origin}: remove it")));
+                }
+                None if lvm::exists(&format!("{vg}/{name}"))? => {
+                    return Err(Error::InvalidArgument(format!("{vg}/{name} exists and is not volclone's: remove it")));
+                }
+                None => Todo::Run,
+            },
+            StepOp::LvmRemoveEmpty { lv } if !lvm::exists(lv)? || self.lv_is_the_clone(lv)? => {
+                self.swapped = true;
+                self.undo.clear();
+                Todo::Skip
+            }
+            StepOp::LvmRename { vg, from, to } if !lvm::exists(&format!("{vg}/{from}"))? && lvm::exists(&format!("{vg}/{to}"))? => Todo::Skip,
+            _ => Todo::Run,
+        })
+    }
+
+    /// LV `lv` is already the clone: a thin snapshot of the source's read point, with no
+    /// temporary LV left beside it (an earlier run renamed it into place).
+    fn lv_is_the_clone(&self, lv: &str) -> Result<bool> {
+        let s = &self.req.source;
+        let want = s.snapshot_name().unwrap_or_else(|| s.volume.rsplit('/').next().unwrap_or_default());
+        Ok(lvm::origin_of(lv)?.as_deref() == Some(want) && !lvm::exists(&format!("{lv}{}", crate::planner::TEMP_SUFFIX))?)
+    }
+
+    /// Destroys `name`, which carries this clone's mark (a partial receive is aborted).
+    fn destroy_ours(&self, name: &str) -> Result<()> {
+        if !name.contains('@') && prop_of(self.zfs, name, "receive_resume_token")?.is_some() {
+            return self.zfs.abort_receive(name);
+        }
+        self.zfs.destroy(name)
+    }
+
+    fn step(&mut self, op: &StepOp, todo: Todo, opts: &ExecOptions, progress: &dyn Progress, cancel: &CancelToken) -> Result<()> {
         let zfs = self.zfs;
         match op {
             StepOp::ZfsSnapshot { snapshot, properties } => {
-                self.clear_stale_snapshot(snapshot)?;
                 zfs.snapshot(snapshot, properties)?;
                 self.undo.push(Undo::Destroy(snapshot.clone()));
             }
             StepOp::ZfsSendReceive { snapshot, target, raw, embed, large_block, force, receive_properties } => {
-                if zfs.exists(target)? && !force {
-                    return Err(Error::InvalidArgument(format!(
-                        "{target} exists already: remove it (a leftover of an earlier attempt?) or pick another target"
-                    )));
+                let (resume_token, resumed_bytes) = match todo {
+                    Todo::Resume { token, bytes } => (Some(token), bytes),
+                    _ => (None, 0),
+                };
+                let mut receive_properties = receive_properties.clone();
+                if let Some(tag) = &self.tag {
+                    receive_properties.insert(TAG_PROPERTY.to_owned(), tag.clone());
                 }
                 let mut sr = SendReceive {
                     snapshot: snapshot.clone(),
@@ -116,31 +362,58 @@ impl Run<'_> {
                     embed: *embed,
                     large_block: *large_block,
                     force: *force,
-                    receive_properties: receive_properties.clone(),
+                    receive_properties,
                     rate_limit: opts.rate_limit,
                     estimated_bytes: 0,
+                    // A resumed stream keeps the receive's properties from its first part.
+                    resume_token,
+                    resumable: !force,
                 };
+                if sr.resume_token.is_some() {
+                    sr.receive_properties.clear();
+                    tracing::info!(%target, resumed_bytes, "resuming an interrupted receive");
+                    self.report.bytes_saved += resumed_bytes;
+                }
                 // A total for the progress; a send that cannot be estimated still runs.
                 sr.estimated_bytes = zfs.send_size(&sr).unwrap_or_else(|e| {
                     tracing::warn!("no size estimate for the send ({e}): progress without a total");
                     0
                 });
                 let result = zfs.send_receive(&sr, progress, cancel);
-                // A failed full receive normally leaves nothing; make sure.
-                // Undo runs in reverse: the received snapshot goes before its dataset.
-                let received = [Undo::Destroy(target.clone()), Undo::Destroy(format!("{target}@{}", snapshot.rsplit('@').next().unwrap_or_default()))];
-                if result.is_ok() || (!force && zfs.exists(target).unwrap_or(false)) {
-                    self.undo.extend(received);
+                // Undo runs in reverse: the received snapshot goes before its dataset. A failed
+                // receive may have left a partial one (-s): that is undone too (a killed run's
+                // partial stays, for the rerun to resume).
+                let snap_name = snapshot.rsplit('@').next().unwrap_or_default();
+                if !self.undo.iter().any(|u| matches!(u, Undo::Destroy(n) if n == target)) {
+                    self.undo.push(Undo::Destroy(target.clone()));
                 }
-                self.report.bytes += result?;
+                self.undo.push(Undo::Destroy(format!("{target}@{snap_name}")));
+                let bytes = result?;
+                if sr.resume_token.is_some()
+                    && let Some(tag) = &self.tag
+                {
+                    zfs.set(target, TAG_PROPERTY, tag)?;
+                }
+                self.report.bytes += bytes;
             }
             StepOp::ZfsClone { snapshot, target } => {
                 zfs.clone_snapshot(snapshot, target)?;
                 // The clone depends on its origin snapshot: undo the clone before the snapshot.
                 self.undo.push(Undo::Destroy(target.clone()));
+                if let Some(tag) = &self.tag {
+                    zfs.set(target, TAG_PROPERTY, tag)?;
+                }
             }
-            StepOp::ZfsDestroyEmpty { dataset } => {
+            StepOp::ZfsDestroyEmpty { dataset, successor } => {
                 self.check_empty(dataset)?;
+                if let Some(next) = successor {
+                    // The pre-created target's user properties (LINSTOR's and others') live on.
+                    for (k, v) in zfs.user_properties(dataset)? {
+                        if !k.starts_with("volclone:") {
+                            zfs.set(next, &k, &v)?;
+                        }
+                    }
+                }
                 zfs.destroy(dataset)?;
                 self.swapped = true;
                 self.undo.clear(); // from here on the clone is what we keep
@@ -181,20 +454,14 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// A `CF_` snapshot for this very target left by an earlier, interrupted attempt.
-    fn clear_stale_snapshot(&self, snapshot: &str) -> Result<()> {
-        if !self.zfs.exists(snapshot)? {
-            return Ok(());
-        }
-        let p = self.zfs.get(snapshot, &["linstor:clone_for"])?;
-        if p.get("linstor:clone_for") == Some(&self.req.target.volume) {
-            tracing::warn!(%snapshot, "removing a clone snapshot left by an earlier attempt");
-            return self.zfs.destroy(snapshot);
-        }
-        Err(Error::InvalidArgument(format!("snapshot {snapshot} exists and is not volclone's: remove or rename it")))
-    }
-
+    /// A pre-created target may be replaced only when it holds nothing: no snapshots or
+    /// children, and (after the pool is synced, so the figures are current) at most
+    /// [`EMPTY_MAX_BYTES`] referenced, logically or not.
     fn check_empty(&self, dataset: &str) -> Result<()> {
+        let pool = crate::zfs::facts::pool_of(dataset);
+        if let Err(e) = self.zfs.sync_pool(pool) {
+            tracing::warn!("zpool sync {pool}: {e}; space figures may lag");
+        }
         let deps = self.zfs.dependents(dataset)?;
         if !deps.is_empty() {
             return Err(Error::InvalidArgument(format!(
@@ -202,14 +469,42 @@ impl Run<'_> {
                 deps.join(", ")
             )));
         }
-        let p = self.zfs.get(dataset, &["logicalreferenced"])?;
-        let used: u64 = p.get("logicalreferenced").and_then(|v| v.parse().ok()).unwrap_or(u64::MAX);
+        let p = self.zfs.get(dataset, &["logicalreferenced", "referenced"])?;
+        let figure = |k: &str| p.get(k).and_then(|v| v.parse::<u64>().ok()).unwrap_or(u64::MAX);
+        let used = figure("logicalreferenced").max(figure("referenced"));
         if used > EMPTY_MAX_BYTES {
             return Err(Error::InvalidArgument(format!(
                 "the pre-created target {dataset} holds data ({used} bytes logically referenced): volclone replaces only an empty target"
             )));
         }
         Ok(())
+    }
+
+    /// Whether `name` carries this clone's marks: the source snapshot its `linstor:clone_for`,
+    /// the copy (and its snapshot) the clone's tag, a partial receive a token for its snapshot.
+    fn is_ours(&self, name: &str) -> Result<bool> {
+        let target = &self.req.target.volume;
+        if let Some((ds, _)) = name.split_once('@') {
+            if ds == self.req.source.volume {
+                return Ok(prop_of(self.zfs, name, "linstor:clone_for")?.as_deref() == Some(target.as_str())
+                    && self.req.source.snapshot.is_none());
+            }
+            return self.is_ours(ds);
+        }
+        if self.tag.is_none() {
+            return Ok(true); // no ZFS clone: nothing here has tags to check
+        }
+        if self.is_tagged(name)? {
+            return Ok(true);
+        }
+        // A partial receive: ours if its token resumes this clone's snapshot.
+        match prop_of(self.zfs, name, "receive_resume_token")? {
+            Some(t) => {
+                let read = self.tag.as_deref().and_then(|t| t.split_once('>')).map(|(r, _)| r.to_owned()).unwrap_or_default();
+                Ok(self.zfs.resume_info(&t).map(|(toname, _)| toname == read).unwrap_or(false))
+            }
+            None => Ok(false),
+        }
     }
 
     /// Undoes what this run created (before the swap), and describes the failure.
@@ -219,12 +514,20 @@ impl Run<'_> {
             return e;
         }
         let mut leftovers = Vec::new();
-        for undo in self.undo.drain(..).rev() {
-            let (name, result) = match undo {
+        let undo: Vec<Undo> = self.undo.drain(..).rev().collect();
+        for u in undo {
+            let (name, result) = match u {
                 Undo::Destroy(name) => {
                     let r = match self.zfs.exists(&name) {
                         Ok(false) => Ok(()),
-                        _ => self.zfs.destroy(&name),
+                        _ => match self.is_ours(&name) {
+                            Ok(true) => self.destroy_ours(&name),
+                            Ok(false) => {
+                                tracing::warn!(%name, "not destroyed: it does not carry this clone's mark");
+                                Ok(())
+                            }
+                            Err(e) => Err(e),
+                        },
                     };
                     (name, r)
                 }

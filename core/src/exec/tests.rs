@@ -8,23 +8,42 @@ use crate::copy::NoProgress;
 use crate::examples::seed_case;
 use crate::planner::plan;
 
+/// An in-memory ZFS: names, properties (a dataset's move with it on rename), partial receives
+/// with resume tokens, and failure injection: `fail_on` makes one verb fail (an error the
+/// executor sees), `crash_after` kills the "process" after that many changes (a panic the
+/// executor never sees the end of: no undo runs, as after SIGKILL), and `crash_in_stream`
+/// kills it half-way through a receive.
 #[derive(Default)]
 struct FakeZfs {
     names: Mutex<BTreeSet<String>>,
     props: Mutex<BTreeMap<(String, String), String>>,
     log: Mutex<Vec<String>>,
     fail_on: Option<&'static str>,
+    crash_after: Mutex<Option<usize>>,
+    crash_in_stream: Mutex<bool>,
+    /// Bytes every full stream has.
+    stream: u64,
 }
+
+/// The panic payload of a simulated kill.
+struct Killed;
 
 impl FakeZfs {
     fn with(names: &[&str]) -> Self {
-        let f = FakeZfs::default();
+        let f = FakeZfs { stream: 4096, ..FakeZfs::default() };
         f.names.lock().unwrap().extend(names.iter().map(|s| s.to_string()));
         f
     }
     fn has(&self, n: &str) -> bool {
         self.names.lock().unwrap().contains(n)
     }
+    fn prop(&self, n: &str, p: &str) -> Option<String> {
+        self.props.lock().unwrap().get(&(n.to_owned(), p.to_owned())).cloned()
+    }
+    fn put(&self, n: &str, p: &str, v: &str) {
+        self.props.lock().unwrap().insert((n.to_owned(), p.to_owned()), v.to_owned());
+    }
+    /// Logs a change; fails it when injected; dies after it when the crash point is reached.
     fn act(&self, what: String) -> Result<()> {
         let verb = what.split(' ').next().unwrap().to_owned();
         self.log.lock().unwrap().push(what.clone());
@@ -33,6 +52,28 @@ impl FakeZfs {
         }
         Ok(())
     }
+    fn tick(&self) {
+        let mut c = self.crash_after.lock().unwrap();
+        if let Some(n) = c.as_mut() {
+            if *n == 0 {
+                std::panic::panic_any(Killed);
+            }
+            *n -= 1;
+        }
+    }
+    fn drop_name(&self, n: &str) {
+        self.names.lock().unwrap().remove(n);
+        self.props.lock().unwrap().retain(|(name, _), _| name != n);
+    }
+    /// A copy of the state (a rerun sees what the killed run left).
+    fn state(&self) -> FakeZfs {
+        FakeZfs {
+            names: Mutex::new(self.names.lock().unwrap().clone()),
+            props: Mutex::new(self.props.lock().unwrap().clone()),
+            stream: self.stream,
+            ..FakeZfs::default()
+        }
+    }
 }
 
 impl ZfsOps for FakeZfs {
@@ -40,22 +81,75 @@ impl ZfsOps for FakeZfs {
         self.act(format!("snapshot {s}"))?;
         self.names.lock().unwrap().insert(s.into());
         for (k, v) in props {
-            self.props.lock().unwrap().insert((s.into(), k.clone()), v.clone());
+            self.put(s, k, v);
         }
+        // What the snapshot holds: a point in time of its dataset.
+        self.put(s, "content", s);
+        self.tick();
         Ok(())
     }
-    fn send_receive(&self, sr: &SendReceive, _: &dyn Progress, _: &CancelToken) -> Result<u64> {
-        self.act(format!("send_receive {} {} force={}", sr.snapshot, sr.target, sr.force))?;
-        let snap = sr.snapshot.rsplit('@').next().unwrap();
-        self.names.lock().unwrap().extend([sr.target.clone(), format!("{}@{snap}", sr.target)]);
-        Ok(4096)
+    fn send_receive(&self, sr: &SendReceive, _: &dyn Progress, cancel: &CancelToken) -> Result<u64> {
+        self.act(format!("send_receive {} {} force={} resume={}", sr.snapshot, sr.target, sr.force, sr.resume_token.is_some()))?;
+        let (snap, already) = match &sr.resume_token {
+            Some(t) => {
+                let (toname, bytes) = self.resume_info(t)?;
+                (toname, bytes)
+            }
+            None => (sr.snapshot.clone(), 0),
+        };
+        if !self.has(&snap) {
+            return Err(Error::CommandFailed { command: "send".into(), status: "1".into(), stderr: format!("{snap} does not exist") });
+        }
+        let content = self.prop(&snap, "content").unwrap_or_default();
+        if sr.resume_token.is_none() && self.has(&sr.target) {
+            return Err(Error::CommandFailed { command: "receive".into(), status: "1".into(), stderr: "destination exists".into() });
+        }
+        if std::mem::take(&mut *self.crash_in_stream.lock().unwrap()) || cancel.is_cancelled() {
+            // Half the stream arrives: a partial dataset with a resume token (receive -s).
+            self.names.lock().unwrap().insert(sr.target.clone());
+            self.put(&sr.target, "receive_resume_token", &format!("token:{snap}:{}", self.stream / 2));
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled { done: self.stream / 2, total: self.stream });
+            }
+            std::panic::panic_any(Killed);
+        }
+        let name = snap.rsplit('@').next().unwrap();
+        self.names.lock().unwrap().extend([sr.target.clone(), format!("{}@{name}", sr.target)]);
+        self.props.lock().unwrap().remove(&(sr.target.clone(), "receive_resume_token".into()));
+        self.put(&sr.target, "content", &content);
+        for (k, v) in &sr.receive_properties {
+            self.put(&sr.target, k, v);
+        }
+        self.tick();
+        Ok(self.stream - already)
     }
     fn send_size(&self, _: &SendReceive) -> Result<u64> {
-        Ok(4096)
+        Ok(self.stream)
+    }
+    fn resume_info(&self, token: &str) -> Result<(String, u64)> {
+        let mut parts = token.splitn(3, ':');
+        let (_, snap, bytes) = (parts.next(), parts.next().unwrap_or_default(), parts.next().unwrap_or("0"));
+        Ok((snap.to_owned(), bytes.parse().unwrap_or(0)))
+    }
+    fn abort_receive(&self, d: &str) -> Result<()> {
+        self.act(format!("abort_receive {d}"))?;
+        self.drop_name(d);
+        self.tick();
+        Ok(())
+    }
+    fn user_properties(&self, d: &str) -> Result<BTreeMap<String, String>> {
+        let all = self.props.lock().unwrap();
+        Ok(all.iter().filter(|((n, k), _)| n == d && k.contains(':')).map(|((_, k), v)| (k.clone(), v.clone())).collect())
+    }
+    fn sync_pool(&self, _: &str) -> Result<()> {
+        Ok(())
     }
     fn clone_snapshot(&self, s: &str, t: &str) -> Result<()> {
         self.act(format!("clone {s} {t}"))?;
         self.names.lock().unwrap().insert(t.into());
+        self.put(t, "origin", s);
+        self.put(t, "content", &self.prop(s, "content").unwrap_or_default());
+        self.tick();
         Ok(())
     }
     fn destroy(&self, n: &str) -> Result<()> {
@@ -63,21 +157,35 @@ impl ZfsOps for FakeZfs {
             return Err(Error::CommandFailed { command: format!("destroy {n}"), status: "1".into(), stderr: "has children; use '-r'".into() });
         }
         self.act(format!("destroy {n}"))?;
-        self.names.lock().unwrap().remove(n);
+        self.drop_name(n);
+        self.tick();
         Ok(())
     }
     fn rename(&self, f: &str, t: &str) -> Result<()> {
         self.act(format!("rename {f} {t}"))?;
-        let mut names = self.names.lock().unwrap();
-        let moved: Vec<String> = names.iter().filter(|n| *n == f || n.starts_with(&format!("{f}@"))).cloned().collect();
-        for n in moved {
-            names.remove(&n);
-            names.insert(n.replacen(f, t, 1));
+        {
+            let mut names = self.names.lock().unwrap();
+            let moved: Vec<String> = names.iter().filter(|n| *n == f || n.starts_with(&format!("{f}@"))).cloned().collect();
+            for n in moved {
+                names.remove(&n);
+                names.insert(n.replacen(f, t, 1));
+            }
+            let mut props = self.props.lock().unwrap();
+            let moved: Vec<((String, String), String)> =
+                props.iter().filter(|((n, _), _)| n == f || n.starts_with(&format!("{f}@"))).map(|(k, v)| (k.clone(), v.clone())).collect();
+            for ((n, k), v) in moved {
+                props.remove(&(n.clone(), k.clone()));
+                props.insert((n.replacen(f, t, 1), k), v);
+            }
         }
+        self.tick();
         Ok(())
     }
     fn set(&self, d: &str, p: &str, v: &str) -> Result<()> {
-        self.act(format!("set {p}={v} {d}"))
+        self.act(format!("set {p}={v} {d}"))?;
+        self.put(d, p, v);
+        self.tick();
+        Ok(())
     }
     fn inherit(&self, d: &str, p: &str) -> Result<()> {
         self.act(format!("inherit {p} {d}"))
@@ -86,8 +194,7 @@ impl ZfsOps for FakeZfs {
         Ok("default".into())
     }
     fn get(&self, d: &str, props: &[&str]) -> Result<BTreeMap<String, String>> {
-        let all = self.props.lock().unwrap();
-        Ok(props.iter().filter_map(|p| all.get(&(d.to_string(), p.to_string())).map(|v| (p.to_string(), v.clone()))).collect())
+        Ok(props.iter().filter_map(|p| self.prop(d, p).map(|v| (p.to_string(), v))).collect())
     }
     fn exists(&self, n: &str) -> Result<bool> {
         Ok(self.has(n))
@@ -109,11 +216,13 @@ const TGT: &str = "tmp-pool/incus/vm-clone_00000";
 fn seed_zfs(fail_on: Option<&'static str>) -> FakeZfs {
     let mut f = FakeZfs::with(&[SRC, TGT]);
     f.fail_on = fail_on;
-    f.props.lock().unwrap().insert((TGT.into(), "logicalreferenced".into()), "8192".into());
+    f.put(TGT, "logicalreferenced", "8192");
+    f.put(TGT, "referenced", "12288");
     f
 }
 
 fn run(f: &FakeZfs) -> Result<ExecReport> {
+    let _g = serial();
     let req = seed_case();
     execute(&plan(&req), &req, f, &ExecOptions::default(), &NoProgress, &CancelToken::new())
 }
@@ -125,6 +234,7 @@ fn seed_case_swaps_the_clone_in_and_cleans_up() {
     assert_eq!(r.strategy, Strategy::ZfsCopy);
     let names = f.names.lock().unwrap().clone();
     assert_eq!(names, BTreeSet::from([SRC.to_owned(), TGT.to_owned()]), "no snapshot or temporary dataset left");
+    assert_eq!(f.prop(TGT, PHASE_PROPERTY).as_deref(), Some("done"));
     let log = f.log.lock().unwrap().clone();
     assert!(log.iter().all(|l| !l.contains("force=true")));
     let recv = log.iter().position(|l| l.starts_with("send_receive")).unwrap();
@@ -169,8 +279,9 @@ fn a_stale_clone_snapshot_is_replaced_but_a_foreign_one_is_refused() {
     run(&f).unwrap();
     let g = seed_zfs(None);
     g.names.lock().unwrap().insert(snap.clone());
+    let _s = serial();
     let e = execute(&plan(&req), &req, &g, &ExecOptions::default(), &NoProgress, &CancelToken::new()).unwrap_err();
-    assert!(e.to_string().contains("is not volclone's"), "{e}");
+    assert!(e.to_string().contains("not volclone's"), "{e}");
     assert!(g.has(&snap));
 }
 
@@ -181,12 +292,190 @@ fn failure_after_the_swap_keeps_the_clone() {
     assert!(f.has(&format!("{TGT}{}", crate::planner::TEMP_SUFFIX)), "the received copy is kept, not destroyed");
 }
 
+/// The executor takes a per-target lock: tests that run it one after the other.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    lock_dir();
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Locks are files; tests that run the executor share one directory of their own.
+fn lock_dir() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let d = std::env::temp_dir().join(format!("volclone-test-locks-{}", std::process::id()));
+        // SAFETY: set once, before any test thread reads it (Once).
+        unsafe { std::env::set_var("VOLCLONE_LOCK_DIR", d) };
+    });
+}
+
+/// Runs `req`'s plan against `f`, and reports whether the run was killed.
+fn run_req(req: &CloneRequest, f: &FakeZfs) -> std::result::Result<Result<ExecReport>, ()> {
+    let _g = serial();
+    let plan = plan(req);
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(&plan, req, f, &ExecOptions::default(), &NoProgress, &CancelToken::new())))
+        .map_err(|p| assert!(p.is::<Killed>(), "a real panic in the executor"))
+}
+
+#[test]
+fn a_finished_clone_is_reported_done_without_a_second_send() {
+    let f = seed_zfs(None);
+    run(&f).unwrap();
+    let g = f.state();
+    let r = run(&g).unwrap();
+    assert!(r.already_complete, "{r:?}");
+    assert!(g.log.lock().unwrap().is_empty(), "nothing ran: {:?}", g.log.lock().unwrap());
+}
+
+#[test]
+fn a_receive_killed_mid_stream_is_resumed() {
+    let f = seed_zfs(None);
+    *f.crash_in_stream.lock().unwrap() = true;
+    assert!(run_req(&seed_case(), &f).is_err(), "killed");
+    let g = f.state();
+    let r = run_req(&seed_case(), &g).unwrap().unwrap();
+    assert_eq!(r.bytes_saved, 2048, "half the stream was kept: {r:?}");
+    assert_eq!(r.bytes, 2048);
+    assert!(g.log.lock().unwrap().iter().any(|l| l.contains("resume=true")));
+    assert_eq!(g.names.lock().unwrap().clone(), BTreeSet::from([SRC.to_owned(), TGT.to_owned()]));
+}
+
+#[test]
+fn a_second_run_onto_the_same_target_fails_at_once_and_touches_nothing() {
+    let g = serial();
+    let held = lock::lock_target(TGT).unwrap();
+    let f = seed_zfs(None);
+    let req = seed_case();
+    let e = execute(&plan(&req), &req, &f, &ExecOptions::default(), &NoProgress, &CancelToken::new()).unwrap_err();
+    assert!(matches!(e, Error::Busy { .. }), "{e}");
+    assert!(e.to_string().contains("another volclone run is cloning onto it"), "{e}");
+    assert!(f.log.lock().unwrap().is_empty());
+    drop(held);
+    drop(g);
+    run(&f).unwrap();
+}
+
+#[test]
+fn cancel_undoes_even_a_partial_receive() {
+    let _g = serial();
+    let f = seed_zfs(None);
+    let req = seed_case();
+    let cancel = CancelToken::new();
+    cancel.cancel();
+    // Cancelled before the first step: nothing at all happens.
+    let e = execute(&plan(&req), &req, &f, &ExecOptions::default(), &NoProgress, &cancel).unwrap_err();
+    assert!(matches!(e, Error::Cancelled { .. }));
+    assert!(f.log.lock().unwrap().is_empty());
+}
+
+#[test]
+fn the_pre_created_targets_user_properties_move_to_the_clone() {
+    let f = seed_zfs(None);
+    f.put(TGT, "linstor:rsc", "vm-clone");
+    run(&f).unwrap();
+    assert_eq!(f.prop(TGT, "linstor:rsc").as_deref(), Some("vm-clone"));
+}
+
 #[test]
 fn no_strategy_is_an_error() {
     let mut req = seed_case();
     req.target.size_bytes = 1;
     let f = seed_zfs(None);
+    let _s = serial();
     let e = execute(&plan(&req), &req, &f, &ExecOptions::default(), &NoProgress, &CancelToken::new()).unwrap_err();
     assert!(matches!(e, Error::NoStrategy(_)));
     assert!(f.log.lock().unwrap().is_empty());
+}
+
+mod crash {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A clone of the seed's layout: which strategy, whether the target is pre-created, whether
+    /// the caller gives the snapshot.
+    fn request(strategy: u8, pre_created: bool, given: bool) -> CloneRequest {
+        let mut r = seed_case();
+        r.target.exists = pre_created;
+        match strategy {
+            0 => {}
+            1 => r.options.forbid = vec![crate::strategy::Strategy::ZfsCopy],
+            _ => r.options.use_zfs_clone = true,
+        }
+        if given {
+            r.source.snapshot = Some("CF_5eed0001".into());
+        }
+        r
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+
+        /// Killed at any point (after any change, or half-way through the stream), then run
+        /// again: the rerun finishes the clone, nothing of volclone's is left, and no object
+        /// without this clone's marks is ever destroyed.
+        #[test]
+        fn crash_then_rerun_finishes_the_clone(strategy in 0u8..3, pre_created: bool, given: bool, crash_at in 0usize..14, in_stream: bool) {
+            let req = request(strategy, pre_created, given);
+            let snap_name = req.source.snapshot_name().map(str::to_owned).unwrap_or_else(|| crate::planner::clone_snapshot_name(TGT));
+            let snap = format!("{SRC}@{snap_name}");
+            let foreign = ["tmp-pool/incus/other".to_owned(), format!("{SRC}@keep")];
+            let mut names = vec![SRC.to_owned()];
+            if pre_created {
+                names.push(TGT.to_owned());
+            }
+            if given {
+                names.push(snap.clone());
+            }
+            names.extend(foreign.iter().cloned());
+            let f = FakeZfs::with(&names.iter().map(String::as_str).collect::<Vec<_>>());
+            if pre_created {
+                f.put(TGT, "logicalreferenced", "8192");
+                f.put(TGT, "referenced", "12288");
+                f.put(TGT, "linstor:rsc", "vm-clone");
+            }
+            if given {
+                f.put(&snap, "content", &snap);
+                f.put(&snap, "linstor:clone_for", "vm-clone");
+            }
+            if in_stream {
+                *f.crash_in_stream.lock().unwrap() = true;
+            } else {
+                *f.crash_after.lock().unwrap() = Some(crash_at);
+            }
+            let first = run_req(&req, &f);
+            let g = f.state();
+            let second = run_req(&req, &g);
+            prop_assert!(second.is_ok(), "the rerun was killed");
+            let report = second.unwrap();
+            prop_assert!(report.is_ok(), "rerun after {:?}: {:?}", f.log.lock().unwrap(), report);
+            let left = g.names.lock().unwrap().clone();
+            let mut want: BTreeSet<String> = [SRC.to_owned(), TGT.to_owned()].into();
+            want.extend(foreign.iter().cloned());
+            // The caller's snapshot stays; a zfs clone keeps its origin.
+            if given || strategy == 2 {
+                want.insert(snap.clone());
+            }
+            prop_assert_eq!(&left, &want, "first run {:?} (killed: {}), rerun {:?}", f.log.lock().unwrap(), first.is_err(), g.log.lock().unwrap());
+            prop_assert_eq!(g.prop(TGT, "content"), Some(snap.clone()), "the target holds the snapshot's data");
+            if pre_created {
+                let rsc = g.prop(TGT, "linstor:rsc");
+                prop_assert_eq!(rsc.as_deref(), Some("vm-clone"), "the pre-created target's properties live on");
+            }
+            for log in [&f.log, &g.log] {
+                for l in log.lock().unwrap().iter() {
+                    for n in &foreign {
+                        prop_assert!(l != &format!("destroy {n}"), "destroyed {} which is not this clone's", n);
+                    }
+                    if given {
+                        prop_assert!(l != &format!("destroy {snap}"), "destroyed the caller's snapshot");
+                    }
+                }
+            }
+            // A kill in the stream resends only the rest.
+            if in_stream && strategy != 2 {
+                prop_assert_eq!(report.as_ref().unwrap().bytes_saved, 2048);
+            }
+        }
+    }
 }

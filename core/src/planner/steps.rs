@@ -87,8 +87,10 @@ fn zfs_send(req: &CloneRequest, raw: bool) -> Vec<StepOp> {
     if key_location.is_some() {
         ops.push(StepOp::ZfsLoadKey { dataset: into.clone() });
     }
+    // Size and reservation go on the copy before it is swapped in: a kill after the rename
+    // then leaves a finished clone.
+    ops.extend(zfs_fixups(req, &into));
     ops.extend(swap_in(req, &into));
-    ops.extend(zfs_fixups(req));
     // The received copy of the snapshot is ours; the source's is ours only if this plan took it.
     let received = format!("{}@{}", req.target.volume, snap.rsplit('@').next().unwrap_or_default());
     ops.push(StepOp::ZfsDestroySnapshot { snapshot: received });
@@ -103,8 +105,8 @@ fn zfs_clone(req: &CloneRequest) -> Vec<StepOp> {
     let into = landing(req);
     let mut ops: Vec<StepOp> = snap_op.into_iter().collect();
     ops.push(StepOp::ZfsClone { snapshot: snap, target: into.clone() });
+    ops.extend(zfs_fixups(req, &into));
     ops.extend(swap_in(req, &into));
-    ops.extend(zfs_fixups(req));
     ops
 }
 
@@ -113,18 +115,22 @@ fn swap_in(req: &CloneRequest, landed: &str) -> Vec<StepOp> {
         return Vec::new();
     }
     let target = req.target.volume.clone();
-    vec![StepOp::ZfsDestroyEmpty { dataset: target.clone() }, StepOp::ZfsRename { from: landed.to_owned(), to: target }]
+    vec![
+        StepOp::ZfsDestroyEmpty { dataset: target.clone(), successor: Some(landed.to_owned()) },
+        StepOp::ZfsRename { from: landed.to_owned(), to: target },
+    ]
 }
 
-/// A received or cloned zvol has the source's size and no reservation: restore the target's.
-fn zfs_fixups(req: &CloneRequest) -> Vec<StepOp> {
+/// A received or cloned zvol has the source's size and no reservation: give `dataset` (the
+/// copy, before it takes the target's place) the target's.
+fn zfs_fixups(req: &CloneRequest, dataset: &str) -> Vec<StepOp> {
     let t = &req.target;
     let mut ops = Vec::new();
     if t.size_bytes > req.source.size_bytes {
-        ops.push(StepOp::ZfsSet { dataset: t.volume.clone(), property: "volsize".into(), value: t.size_bytes.to_string() });
+        ops.push(StepOp::ZfsSet { dataset: dataset.to_owned(), property: "volsize".into(), value: t.size_bytes.to_string() });
     }
     if t.provider == ProviderKind::Zfs {
-        ops.push(StepOp::ZfsSet { dataset: t.volume.clone(), property: "refreservation".into(), value: "auto".into() });
+        ops.push(StepOp::ZfsSet { dataset: dataset.to_owned(), property: "refreservation".into(), value: "auto".into() });
     }
     ops
 }

@@ -266,11 +266,15 @@ fn thick_zfs_target_gets_refreservation_and_larger_target_its_volsize() {
     let sets: Vec<(String, String)> = steps
         .iter()
         .filter_map(|s| match s {
-            StepOp::ZfsSet { property, value, dataset } if dataset == "p/tgt" => Some((property.clone(), value.clone())),
+            // On the copy, before it takes the pre-created target's place.
+            StepOp::ZfsSet { property, value, dataset } if dataset == "p/tgt-volclone-tmp" => Some((property.clone(), value.clone())),
             _ => None,
         })
         .collect();
     assert_eq!(sets, vec![("volsize".into(), (2u64 << 30).to_string()), ("refreservation".into(), "auto".into())]);
+    let set_at = steps.iter().position(|s| matches!(s, StepOp::ZfsSet { .. })).unwrap();
+    let swap_at = steps.iter().position(|s| matches!(s, StepOp::ZfsRename { .. })).unwrap();
+    assert!(set_at < swap_at, "size and reservation before the swap: {steps:?}");
 }
 
 #[test]

@@ -25,9 +25,15 @@ fn command_line(program: &str, args: &[&str]) -> String {
     std::iter::once(program).chain(args.iter().copied()).collect::<Vec<_>>().join(" ")
 }
 
-/// The `zfs send` flags of a stream.
-fn send_flags(sr: &SendReceive) -> Vec<&'static str> {
-    [(sr.raw, "-w"), (sr.embed, "--embed"), (sr.large_block, "--large-block")].into_iter().filter(|(on, _)| *on).map(|(_, f)| f).collect()
+/// What `zfs send` is told to send: `-t TOKEN` to resume, else the flags and the snapshot.
+fn send_source(sr: &SendReceive) -> Vec<&str> {
+    if let Some(t) = &sr.resume_token {
+        return vec!["-t", t];
+    }
+    let mut v: Vec<&str> =
+        [(sr.raw, "-w"), (sr.embed, "--embed"), (sr.large_block, "--large-block")].into_iter().filter(|(on, _)| *on).map(|(_, f)| f).collect();
+    v.push(&sr.snapshot);
+    v
 }
 
 impl ZfsCli {
@@ -67,8 +73,7 @@ impl ZfsOps for ZfsCli {
 
     fn send_size(&self, sr: &SendReceive) -> Result<u64> {
         let mut args = vec!["send", "-nP"];
-        args.extend(send_flags(sr));
-        args.push(&sr.snapshot);
+        args.extend(send_source(sr));
         let out = self.run(&args)?;
         out.lines()
             .find_map(|l| l.strip_prefix("size\t").and_then(|n| n.trim().parse().ok()))
@@ -77,12 +82,14 @@ impl ZfsOps for ZfsCli {
 
     fn send_receive(&self, sr: &SendReceive, progress: &dyn Progress, cancel: &CancelToken) -> Result<u64> {
         let mut send_args = vec!["send"];
-        send_args.extend(send_flags(sr));
-        send_args.push(&sr.snapshot);
+        send_args.extend(send_source(sr));
         let props: Vec<String> = sr.receive_properties.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let mut recv_args = vec!["receive"];
         if sr.force {
             recv_args.push("-F");
+        }
+        if sr.resumable {
+            recv_args.push("-s");
         }
         for p in &props {
             recv_args.extend(["-o", p]);
@@ -154,6 +161,38 @@ impl ZfsOps for ZfsCli {
 
     fn set(&self, dataset: &str, property: &str, value: &str) -> Result<()> {
         self.run(&["set", &format!("{property}={value}"), dataset]).map(|_| ())
+    }
+
+    fn resume_info(&self, token: &str) -> Result<(String, u64)> {
+        let out = self.run(&["send", "-nv", "-t", token])?;
+        let field = |name: &str| {
+            out.lines().find_map(|l| l.trim().strip_prefix(name).and_then(|r| r.trim_start().strip_prefix('=')).map(|v| v.trim().to_owned()))
+        };
+        let toname = field("toname").ok_or_else(|| Error::CommandFailed {
+            command: "zfs send -nv -t TOKEN".into(),
+            status: "no toname in the token".into(),
+            stderr: out.trim().to_owned(),
+        })?;
+        Ok((toname, field("bytes").and_then(|b| b.parse().ok()).unwrap_or(0)))
+    }
+
+    fn abort_receive(&self, dataset: &str) -> Result<()> {
+        self.run(&["receive", "-A", dataset]).map(|_| ())
+    }
+
+    fn user_properties(&self, dataset: &str) -> Result<BTreeMap<String, String>> {
+        let out = self.run(&["get", "-H", "-s", "local", "-o", "property,value", "all", dataset])?;
+        Ok(out
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .filter(|(k, _)| k.contains(':'))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect())
+    }
+
+    fn sync_pool(&self, pool: &str) -> Result<()> {
+        let zpool = std::env::var("VOLCLONE_ZPOOL").unwrap_or_else(|_| "zpool".into());
+        ZfsCli::with_program(zpool).run(&["sync", pool]).map(|_| ())
     }
 
     fn inherit(&self, dataset: &str, property: &str) -> Result<()> {

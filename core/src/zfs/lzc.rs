@@ -143,6 +143,11 @@ impl ZfsOps for Lzc {
     }
 
     fn send_receive(&self, sr: &SendReceive, progress: &dyn Progress, cancel: &CancelToken) -> Result<u64> {
+        if sr.resume_token.is_some() {
+            // A resumed stream goes through the zfs command (lzc_send_resume needs the token's
+            // fields unpacked; the command does that).
+            return self.cli.send_receive(sr, progress, cancel);
+        }
         if sr.force {
             return Err(Error::InvalidArgument("the libzfs_core backend never receives with force".into()));
         }
@@ -161,7 +166,7 @@ impl ZfsOps for Lzc {
         }
         let send: Symbol<unsafe extern "C" fn(*const c_char, *const c_char, c_int, c_int) -> c_int> = self.sym(b"lzc_send\0")?;
         let recv: Symbol<unsafe extern "C" fn(*const c_char, *mut Nvlist, *const c_char, c_int, c_int, c_int) -> c_int> =
-            self.sym(b"lzc_receive\0")?;
+            if sr.resumable { self.sym(b"lzc_receive_resumable\0")? } else { self.sym(b"lzc_receive\0")? };
         // Both ends are pipes: OpenZFS 2.1 needs a pipe (or file) for lzc_send.
         let (send_r, send_w) = pipe()?;
         let (recv_r, recv_w) = pipe()?;
@@ -197,6 +202,22 @@ impl ZfsOps for Lzc {
 
     fn send_size(&self, sr: &SendReceive) -> Result<u64> {
         self.cli.send_size(sr)
+    }
+
+    fn resume_info(&self, token: &str) -> Result<(String, u64)> {
+        self.cli.resume_info(token)
+    }
+
+    fn abort_receive(&self, dataset: &str) -> Result<()> {
+        self.cli.abort_receive(dataset)
+    }
+
+    fn user_properties(&self, dataset: &str) -> Result<BTreeMap<String, String>> {
+        self.cli.user_properties(dataset)
+    }
+
+    fn sync_pool(&self, pool: &str) -> Result<()> {
+        self.cli.sync_pool(pool)
     }
 
     fn clone_snapshot(&self, snapshot: &str, target: &str) -> Result<()> {

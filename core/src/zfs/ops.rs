@@ -26,6 +26,11 @@ pub struct SendReceive {
     pub rate_limit: Option<u64>,
     /// The stream's expected size (`zfs send -nP`), for progress totals; 0 when unknown.
     pub estimated_bytes: u64,
+    /// Resume an interrupted receive: the target's `receive_resume_token` (`zfs send -t`); the
+    /// other send flags are in the token.
+    pub resume_token: Option<String>,
+    /// Keep a partial receive for resuming (`zfs receive -s`).
+    pub resumable: bool,
 }
 
 /// ZFS operations. Errors name the command (or call), its status and its message.
@@ -36,6 +41,14 @@ pub trait ZfsOps: Sync {
     fn send_receive(&self, sr: &SendReceive, progress: &dyn Progress, cancel: &CancelToken) -> Result<u64>;
     /// The size `zfs send -nP` expects for the stream `sr` would send.
     fn send_size(&self, sr: &SendReceive) -> Result<u64>;
+    /// What a resume token resumes: the snapshot it sends (`toname`) and the bytes received so far.
+    fn resume_info(&self, token: &str) -> Result<(String, u64)>;
+    /// Discards a partial (resumable) receive into `dataset` (`zfs receive -A`).
+    fn abort_receive(&self, dataset: &str) -> Result<()>;
+    /// The user properties (`module:name`) set locally on `dataset`.
+    fn user_properties(&self, dataset: &str) -> Result<BTreeMap<String, String>>;
+    /// Writes out everything pending in `pool` (`zpool sync`), so space figures are current.
+    fn sync_pool(&self, pool: &str) -> Result<()>;
     /// `zfs clone SNAPSHOT TARGET`.
     fn clone_snapshot(&self, snapshot: &str, target: &str) -> Result<()>;
     /// `zfs destroy NAME` (a dataset or a snapshot; never recursive).
