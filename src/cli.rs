@@ -323,6 +323,7 @@ impl copy::Progress for JsonProgress {
 /// Runs `f` with the progress sink of `mode`; in JSON mode an error is also a JSON line.
 fn with_progress<T>(mode: ProgressMode, f: impl FnOnce(&dyn copy::Progress, &CancelToken) -> Result<T, Error>) -> Result<T, Error> {
     let cancel = CancelToken::new();
+    crate::signals::cancel_on_signals(&cancel);
     match mode {
         ProgressMode::Bar if std::io::stderr().is_terminal() => {
             let bar = render::ProgressBar::new();

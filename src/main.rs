@@ -2,6 +2,7 @@
 
 mod cli;
 mod render;
+mod signals;
 
 use std::process::ExitCode;
 

@@ -207,3 +207,23 @@ fn endless_or_huge_requests_are_refused_without_reading_them_whole() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("source.volume") && text(&o.stderr).contains("1 to 255 bytes"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn sigterm_cancels_a_copy_cleanly() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t) = (d.path().join("s"), d.path().join("t"));
+    let size = make_image(&s, &[Piece::Data(16 * MIB)], 43);
+    make_sparse(&t, size);
+    let child = Command::new(env!("CARGO_BIN_EXE_volclone"))
+        .args(["copy", "--quiet", "--rate", "4M", s.to_str().unwrap(), t.to_str().unwrap()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "a clean error exit, not death by the signal: {:?}", o.status);
+    let err = text(&o.stderr);
+    assert!(err.contains("signal 15 received: cancelling") && err.contains("cancelled after"), "{err}");
+}

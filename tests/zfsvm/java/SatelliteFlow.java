@@ -240,7 +240,8 @@ public final class SatelliteFlow {
         VolcloneException full = null;
         try {
             Volume s = zvol(big, "ZFS_THIN", 98304);
-            Volume t = Volume.builder().providerKind("ZFS_THIN").storPoolName("tiny").identifier("tiny/enc/full_00000").sizeKib(98304).build();
+            Volume t = Volume.builder().providerKind("ZFS_THIN").storPoolName("tiny").layerKinds(List.of("DRBD", "STORAGE"))
+                .identifier("tiny/enc/full_00000").sizeKib(98304).drbdMetadata("internal").build();
             Decision d = LinstorCloneAdapter.decide(s, t, null);
             var chosen = d.chosen().orElseThrow(() -> new IllegalStateException("no strategy: " + d.rejectionSummary()));
             openTarget("tiny/enc/full_00000", true, 98304);
