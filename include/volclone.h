@@ -433,10 +433,11 @@ volclone_status volclone_copy(const char *source,
 const char *volclone_last_error(void);
 
 /**
- * A static, human-readable name of a status ("ok", "busy", ...). Never NULL; do not free.
- * Thread-safe.
+ * A static, human-readable name of a status ("ok", "busy", ...); any other value, such as a
+ * status of a newer library, is "unknown status". Takes the status as a plain integer, so every
+ * `uint32_t` is safe. Never NULL; do not free. Thread-safe.
  */
-const char *volclone_status_name(volclone_status status);
+const char *volclone_status_name(uint32_t status);
 
 /**
  * Plans a clone from `request_json` (volclone's request format) and runs the chosen strategy

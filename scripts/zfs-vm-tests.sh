@@ -14,7 +14,7 @@ VM=tests/zfsvm
 cargo build --release --quiet --bin volclone --features libzfs-core
 SHARE=$(mktemp -d /tmp/volclone-vm.XXXXXX)
 trap 'rm -rf "$SHARE"' EXIT
-cp target/release/volclone "$VM/lib.sh" "$SHARE/"
+cp target/release/volclone "$VM/lib.sh" "$VM/zfs-killer.sh" "$SHARE/"
 # The satellite scenario's Java side: libvolclone, the jar, the test program, and a jlink'ed
 # runtime (java.base + java.logging, cached under target/) with the two system libraries the JVM
 # needs that the guest lacks.
@@ -41,11 +41,12 @@ for ver in ${ZFS_VERSIONS:-2.1}; do
   out=$(ls -d /var/cache/zfsvm/out-"$ver".* | tail -1)
   for backend in ${BACKENDS:-cli lzc}; do
   echo "$backend" > "$SHARE/backend"
-  for sc in ${SCENARIOS:-seed snapshot satellite matrix clone-block failure lvm zeroing}; do
+  for sc in ${SCENARIOS:-seed snapshot crash satellite matrix clone-block failure lvm zeroing}; do
     # failure breaks the zfs command on purpose, lvm and zeroing test no ZFS command: these are
     # for the cli backend only.
-    # satellite runs the library in a JVM, which uses the zfs command.
-    [ "$backend" = lzc ] && { [ "$sc" = failure ] || [ "$sc" = lvm ] || [ "$sc" = zeroing ] || [ "$sc" = satellite ]; } && continue
+    # satellite runs the library in a JVM, which uses the zfs command; crash kills through a
+    # stand-in for the zfs command.
+    [ "$backend" = lzc ] && { [ "$sc" = failure ] || [ "$sc" = lvm ] || [ "$sc" = zeroing ] || [ "$sc" = satellite ] || [ "$sc" = crash ]; } && continue
     echo "== zfs-vm: OpenZFS $ver, backend $backend, scenario $sc"
     extra=""; [ "$sc" = failure ] && extra=$FAULTY
     disks=1; [ "$sc" = zeroing ] && disks=2

@@ -86,11 +86,31 @@ pub extern "C" fn volclone_last_error() -> *const c_char {
     LAST_ERROR.with(|e| e.borrow().as_ptr())
 }
 
-/// A static, human-readable name of a status ("ok", "busy", ...). Never NULL; do not free.
-/// Thread-safe.
+/// A static, human-readable name of a status ("ok", "busy", ...); any other value, such as a
+/// status of a newer library, is "unknown status". Takes the status as a plain integer, so every
+/// `uint32_t` is safe. Never NULL; do not free. Thread-safe.
 #[unsafe(no_mangle)]
-pub extern "C" fn volclone_status_name(status: volclone_status) -> *const c_char {
-    let s: &'static [u8] = match status {
+pub extern "C" fn volclone_status_name(status: u32) -> *const c_char {
+    const ALL: [volclone_status; 14] = [
+        volclone_status::Ok,
+        volclone_status::InvalidArgument,
+        volclone_status::InvalidRequest,
+        volclone_status::NoStrategy,
+        volclone_status::Io,
+        volclone_status::TargetTooSmall,
+        volclone_status::SameDevice,
+        volclone_status::Busy,
+        volclone_status::Cancelled,
+        volclone_status::VerifyMismatch,
+        volclone_status::CommandFailed,
+        volclone_status::NullPointer,
+        volclone_status::InvalidUtf8,
+        volclone_status::Panic,
+    ];
+    let Some(&known) = ALL.iter().find(|s| **s as u32 == status) else {
+        return b"unknown status\0".as_ptr().cast();
+    };
+    let s: &'static [u8] = match known {
         volclone_status::Ok => b"ok\0",
         volclone_status::InvalidArgument => b"invalid argument\0",
         volclone_status::InvalidRequest => b"invalid request\0",

@@ -62,6 +62,9 @@ static void test_version_and_names(void) {
     CHECK(strcmp(volclone_status_name(VOLCLONE_STATUS_OK), "ok") == 0);
     CHECK(strcmp(volclone_status_name(VOLCLONE_STATUS_BUSY), "busy") == 0);
     for (int s = VOLCLONE_STATUS_OK; s <= VOLCLONE_STATUS_PANIC; s++) CHECK(volclone_status_name((volclone_status)s)[0] != '\0');
+    /* Any uint32_t is safe: unknown values have a fixed name. */
+    const uint32_t odd[] = {14, 99, 1000, 0xFFFFFFFFu};
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) CHECK(strcmp(volclone_status_name(odd[i]), "unknown status") == 0);
 }
 
 static void test_plan(void) {
