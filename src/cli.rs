@@ -78,6 +78,10 @@ enum Command {
         /// Create the target file (sized like the source) if it does not exist.
         #[arg(long)]
         create: bool,
+        /// Keep no checkpoint (by default one is kept under /var/lib/volclone/checkpoints, or
+        /// $VOLCLONE_STATE_DIR, so a rerun after a crash copies only the rest).
+        #[arg(long)]
+        no_checkpoint: bool,
         /// Print the final report as JSON.
         #[arg(long)]
         json: bool,
@@ -168,7 +172,8 @@ pub fn run() -> Result<ExitCode, Error> {
             req.options.linstor_stock |= linstor_stock;
             plan(req, json, compare)
         }
-        Command::Copy { source, target, workers, chunk_size, sparse, io, direct, no_fsync, verify, rate, create, json, quiet, progress } => {
+        Command::Copy { source, target, workers, chunk_size, sparse, io, direct, no_fsync, verify, rate, create, no_checkpoint, json, quiet, progress } => {
+            let checkpoint = (!no_checkpoint).then(|| copy::checkpoint::path_for(&copy::checkpoint::default_dir(), &absolute(&target)));
             let opts = CopyOptions::default()
                 .workers(workers)
                 .chunk_size(usize::try_from(copy::parse_size(&chunk_size)?).unwrap_or(usize::MAX))
@@ -177,7 +182,8 @@ pub fn run() -> Result<ExitCode, Error> {
                 .fsync(!no_fsync)
                 .verify(verify)
                 .rate_limit(rate.as_deref().map(copy::parse_size).transpose()?)
-                .create_target(create);
+                .create_target(create)
+                .checkpoint(checkpoint);
             let mode = ProgressMode::parse(&progress, quiet || json)?;
             run_copy(&source, &target, &opts, json, mode)
         }
@@ -273,6 +279,11 @@ fn clone(
         return Ok(exit_for(&show_plan(&req, args.json)));
     }
     execute(zfs, &req, args)
+}
+
+/// `p` made absolute (not resolved), so one target has one checkpoint name from any directory.
+fn absolute(p: &std::path::Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_owned())
 }
 
 /// How progress is shown.

@@ -216,6 +216,7 @@ fn sigterm_cancels_a_copy_cleanly() {
     make_sparse(&t, size);
     let child = Command::new(env!("CARGO_BIN_EXE_volclone"))
         .args(["copy", "--quiet", "--rate", "4M", s.to_str().unwrap(), t.to_str().unwrap()])
+        .env("VOLCLONE_STATE_DIR", d.path())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();

@@ -300,3 +300,33 @@ fn buffer_memory_is_capped_with_a_named_error() {
     assert!(e.to_string().contains("over the 1024 MiB cap: use fewer workers or a smaller chunk"), "{e}");
     CopyOptions::default().workers(16).chunk_size(64 << 20).validate().unwrap();
 }
+
+#[test]
+fn a_cancelled_copy_with_a_checkpoint_is_finished_by_a_rerun_that_copies_only_the_rest() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t, cp) = (d.path().join("s"), d.path().join("t"), d.path().join("t.checkpoint"));
+    let size = make_image(&s, &[Piece::Data(12 * MIB), Piece::Zeros(2 * MIB), Piece::Data(2 * MIB)], 64);
+    make_image(&t, &[Piece::Data(size)], 65); // old data everywhere
+    let opts = CopyOptions::default().workers(1).rate_limit(Some(4 * MIB)).checkpoint(Some(cp.clone()));
+    let cancel = CancelToken::new();
+    std::thread::scope(|sc| {
+        let c = cancel.clone();
+        sc.spawn(move || {
+            std::thread::sleep(Duration::from_millis(2600));
+            c.cancel();
+        });
+        let e = copy::copy(&s, &t, &opts, &NoProgress, &cancel).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Cancelled);
+    });
+    assert!(cp.exists(), "an interrupted copy leaves its checkpoint: the target is incomplete");
+    // A checkpoint of another copy is refused, nothing written.
+    let other = d.path().join("other");
+    make_image(&other, &[Piece::Data(size)], 66);
+    let e = copy::copy(&other, &t, &opts, &NoProgress, &CancelToken::new()).unwrap_err();
+    assert!(e.to_string().contains("belongs to another copy") && e.to_string().contains("remove it"), "{e}");
+    let r = copy::copy(&s, &t, &opts.clone().rate_limit(None), &NoProgress, &CancelToken::new()).unwrap();
+    assert!(r.bytes_resumed >= 4 * MIB, "the first run's durable part is kept: {r:?}");
+    assert!(r.bytes_read + r.bytes_resumed <= size + MIB && r.bytes_read < size, "only the rest is copied: {r:?}");
+    assert_same_prefix(&s, &t, size);
+    assert!(!cp.exists(), "a finished copy removes its checkpoint");
+}

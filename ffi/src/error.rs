@@ -108,7 +108,7 @@ pub extern "C" fn volclone_status_name(status: u32) -> *const c_char {
         volclone_status::Panic,
     ];
     let Some(&known) = ALL.iter().find(|s| **s as u32 == status) else {
-        return b"unknown status\0".as_ptr().cast();
+        return c"unknown status".as_ptr();
     };
     let s: &'static [u8] = match known {
         volclone_status::Ok => b"ok\0",

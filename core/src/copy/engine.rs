@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use super::buffer::AlignedBuf;
+use super::checkpoint::{Checkpoint, Identity};
 use super::device::{self, Endpoint};
 use super::extents::DataMap;
 use super::options::{CopyOptions, IoMode, MAX_BUFFER_BYTES, MAX_CHUNK};
@@ -182,16 +183,48 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
         ));
     }
     tracing::debug!(method = ?zeroing.method, granularity = zeroing.granularity, size = src.size, "copy start");
+    let checkpoint = match &opts.checkpoint {
+        Some(file) => Some(Checkpoint::open(
+            file.clone(),
+            Identity::of(source, src.size, true)?,
+            Identity::of(target, tgt.size, false)?,
+            !tgt.is_block,
+            opts.chunk_size,
+        )?),
+        None => None,
+    };
+    let bytes_resumed = checkpoint.as_ref().map_or(0, |c| c.resumed_bytes(src.size));
+    if bytes_resumed > 0 {
+        notes.push(format!("resumed from checkpoint: {bytes_resumed} bytes were on the target already"));
+    }
     let started = Instant::now();
     let pass = Pass::new(src.size, &opts, cancel);
-    let job = Job { pass: &pass, src: &src, tgt: &tgt, data: &data, zeroing: &zeroing, fallback: AtomicBool::new(false) };
-    pass.run(opts.workers, "copy", progress, |buf| {
+    let job = Job {
+        pass: &pass,
+        src: &src,
+        tgt: &tgt,
+        data: &data,
+        zeroing: &zeroing,
+        fallback: AtomicBool::new(false),
+        checkpoint: checkpoint.as_ref(),
+        last_save: Mutex::new(Instant::now()),
+    };
+    let copied = pass.run(opts.workers, "copy", progress, |buf| {
         while let Some((off, len)) = pass.claim() {
             if let Err(e) = job.chunk(buf.as_mut_slice(), off, len) {
                 pass.fail(e);
             }
         }
-    })?;
+    });
+    if let Err(e) = copied {
+        // What is durable now is kept for a rerun.
+        if let Some(cp) = &checkpoint
+            && let Err(se) = cp.save(&tgt.file)
+        {
+            tracing::warn!("could not save the checkpoint: {se}");
+        }
+        return Err(e);
+    }
     if job.fallback.load(Relaxed) {
         notes.push(format!("{} refused {:?}: zeros were written instead", tgt.path.display(), zeroing.method));
     }
@@ -199,8 +232,11 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
     if size_after != src.size {
         return Err(Error::SourceChanged { path: src.path.clone(), before: src.size, after: size_after });
     }
-    if opts.fsync {
+    if opts.fsync || checkpoint.is_some() {
         tgt.file.sync_data().map_err(|e| Error::io("fdatasync", &tgt.path, None, e))?;
+    }
+    if let Some(cp) = checkpoint {
+        cp.finish()?;
     }
     let seconds = started.elapsed().as_secs_f64();
     let verify = if opts.verify { Some(verify::verify(&src, &tgt, &opts, progress, cancel)?) } else { None };
@@ -211,6 +247,7 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
         bytes_written: c.written.load(Relaxed),
         bytes_zero: c.zero.load(Relaxed),
         bytes_hole: c.hole.load(Relaxed),
+        bytes_resumed,
         seconds,
         mib_per_sec: src.size as f64 / (1 << 20) as f64 / seconds.max(1e-9),
         workers: opts.workers,
@@ -235,12 +272,41 @@ struct Job<'a> {
     zeroing: &'a Zeroing,
     /// Set once the target refused the zeroing method: zeros are written from then on.
     fallback: AtomicBool,
+    /// The copy's checkpoint, if it keeps one.
+    checkpoint: Option<&'a Checkpoint>,
+    /// When the checkpoint was last made durable.
+    last_save: Mutex<Instant>,
 }
+
+/// How often a checkpoint is made durable (an fdatasync of the target each time).
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
 
 impl Job<'_> {
     /// Copies the chunk at `off`: reads it (unless it is a source hole), then writes its data
     /// runs and zeroes its zero runs.
     fn chunk(&self, buf: &mut [u8], off: u64, len: usize) -> Result<()> {
+        let idx = off / self.pass.chunk as u64;
+        if let Some(cp) = self.checkpoint {
+            if cp.was_done(idx) {
+                self.pass.counters.done.fetch_add(len as u64, Relaxed);
+                return Ok(());
+            }
+            self.copy_chunk(buf, off, len)?;
+            cp.mark(idx);
+            // One worker at a time makes the checkpoint durable, every few seconds.
+            if let Ok(mut last) = self.last_save.try_lock()
+                && last.elapsed() >= CHECKPOINT_EVERY
+            {
+                cp.save(&self.tgt.file)?;
+                *last = Instant::now();
+            }
+            return Ok(());
+        }
+        self.copy_chunk(buf, off, len)
+    }
+
+    /// Copies the chunk at `off` (the copy proper, without the checkpoint).
+    fn copy_chunk(&self, buf: &mut [u8], off: u64, len: usize) -> Result<()> {
         let (c, src) = (&self.pass.counters, self.src);
         let buf = &mut buf[..len];
         let write = self.zeroing.method == ZeroMethod::Write;

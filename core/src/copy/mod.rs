@@ -7,6 +7,7 @@
 //! refused, and a file target (or a loop target's backing file) is locked for the whole copy.
 
 mod buffer;
+pub mod checkpoint;
 mod device;
 mod engine;
 mod extents;

@@ -96,6 +96,9 @@ pub struct CopyOptions {
     pub rate_limit: Option<u64>,
     /// Create a missing target file with the source's size (files only).
     pub create_target: bool,
+    /// Keep a checkpoint in this file (see [`crate::copy::checkpoint`]): a rerun of the same
+    /// copy copies only the chunks not yet durable on the target. `None`: no checkpoint.
+    pub checkpoint: Option<std::path::PathBuf>,
 }
 
 impl Default for CopyOptions {
@@ -109,6 +112,7 @@ impl Default for CopyOptions {
             verify: false,
             rate_limit: None,
             create_target: false,
+            checkpoint: None,
         }
     }
 }
@@ -152,6 +156,11 @@ impl CopyOptions {
     /// Creates a missing target file.
     pub fn create_target(mut self, on: bool) -> Self {
         self.create_target = on;
+        self
+    }
+    /// Keeps a checkpoint in `file` (see [`CopyOptions::checkpoint`]).
+    pub fn checkpoint(mut self, file: Option<std::path::PathBuf>) -> Self {
+        self.checkpoint = file;
         self
     }
 

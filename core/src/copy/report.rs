@@ -49,6 +49,10 @@ pub struct CopyReport {
     pub bytes_zero: u64,
     /// Bytes of source holes that were not read.
     pub bytes_hole: u64,
+    /// Bytes an interrupted earlier run of the same copy had made durable (its checkpoint):
+    /// not copied again.
+    #[serde(default)]
+    pub bytes_resumed: u64,
     /// Wall time of the copy (with fsync, without verify), seconds.
     pub seconds: f64,
     /// `bytes_total / seconds`, MiB/s.

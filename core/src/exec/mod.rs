@@ -425,7 +425,9 @@ impl Run<'_> {
             StepOp::BlockCopy { source, target, sparse, show_snapshot } => {
                 // A file target the request says does not exist yet is the clone's to create.
                 let create = !self.req.target.exists && matches!(self.req.target.provider, ProviderKind::File | ProviderKind::FileThin);
-                let o = opts.copy.clone().sparse(*sparse).create_target(opts.copy.create_target || create);
+                // A checkpoint, so a rerun after a crash copies only the rest.
+                let cp = opts.copy.checkpoint.clone().or_else(|| Some(copy::checkpoint::path_for(&copy::checkpoint::default_dir(), Path::new(target))));
+                let o = opts.copy.clone().sparse(*sparse).create_target(opts.copy.create_target || create).checkpoint(cp);
                 let shown = match show_snapshot {
                     Some(snap) => Some(snapdev::show(zfs, snap, Path::new(source))?),
                     None => None,
