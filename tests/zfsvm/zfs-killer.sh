@@ -12,7 +12,8 @@ n=$(( $(cat /tmp/zfs-killer.count 2>/dev/null || echo 0) + 1 ))
 echo $n > /tmp/zfs-killer.count
 echo "$n $*" >> /tmp/zfs-killer.log
 if [ "$n" = "$KILL_AT" ] && [ "$KILL_MODE" = stream ]; then
-  "$REAL_ZFS" "$@" &
+  # An explicit <&0: a background job of a script reads /dev/null otherwise.
+  "$REAL_ZFS" "$@" <&0 &
   child=$!
   sleep "${STREAM_DELAY:-2}"
   kill -9 "$PPID"

@@ -173,7 +173,12 @@ impl ZfsOps for ZfsCli {
             status: "no toname in the token".into(),
             stderr: out.trim().to_owned(),
         })?;
-        Ok((toname, field("bytes").and_then(|b| b.parse().ok()).unwrap_or(0)))
+        // Numbers in the token's contents are hexadecimal (`bytes = 0x13113b8`).
+        let number = |v: String| match v.strip_prefix("0x") {
+            Some(hex) => u64::from_str_radix(hex, 16).ok(),
+            None => v.parse().ok(),
+        };
+        Ok((toname, field("bytes").and_then(number).unwrap_or(0)))
     }
 
     fn abort_receive(&self, dataset: &str) -> Result<()> {

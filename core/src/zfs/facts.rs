@@ -76,12 +76,24 @@ pub fn target_volume(ops: &dyn ZfsOps, dataset: &str, provider: ProviderKind, si
     if ops.exists(dataset)? {
         return existing_volume(ops, dataset);
     }
+    // An earlier run destroyed the pre-created target and was stopped before its copy took the
+    // name: the copy stands in for it, so the rerun finishes the swap.
+    let landing = format!("{dataset}{}", crate::planner::TEMP_SUFFIX);
+    if ops.exists(&landing)? && prop_set(ops, &landing, crate::exec::TAG_PROPERTY)? {
+        let mut v = existing_volume(ops, &landing)?;
+        v.volume = dataset.to_owned();
+        return Ok(v);
+    }
     let parent = parent(dataset)?;
     if !ops.exists(parent)? {
         return Err(Error::InvalidArgument(format!("the target's parent {parent} does not exist: create it first")));
     }
     let (zfs, _) = zfs_facts(ops, parent)?;
     Ok(zvol(dataset, provider, size_bytes, false, zfs))
+}
+
+fn prop_set(ops: &dyn ZfsOps, name: &str, property: &str) -> Result<bool> {
+    Ok(value(ops.get(name, &[property])?.get(property)).is_some())
 }
 
 /// A zvol's facts as the planner takes them (storage pool = the zpool, no layers above).
