@@ -12,6 +12,11 @@
 
 
 /**
+ * The longest last-error message kept, in bytes (a message naming a huge input is cut).
+ */
+#define LAST_ERROR_MAX 4096
+
+/**
  * What a call did. The numbers are stable and never reused.
  */
 enum volclone_status

@@ -60,8 +60,21 @@ thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
 }
 
-/// Stores `msg` as this thread's last error and returns `status`.
+/// The longest last-error message kept, in bytes (a message naming a huge input is cut).
+pub const LAST_ERROR_MAX: usize = 4096;
+
+/// Stores `msg` (at most [`LAST_ERROR_MAX`] bytes of it) as this thread's last error and returns
+/// `status`.
 pub(crate) fn fail(status: volclone_status, msg: &str) -> volclone_status {
+    let msg = if msg.len() > LAST_ERROR_MAX {
+        let mut end = LAST_ERROR_MAX - 64;
+        while !msg.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}... ({} bytes cut)", &msg[..end], msg.len() - end)
+    } else {
+        msg.to_owned()
+    };
     let c = CString::new(msg.replace('\0', " ")).unwrap_or_default();
     LAST_ERROR.with(|e| *e.borrow_mut() = c);
     status

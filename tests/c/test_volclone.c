@@ -292,6 +292,15 @@ static void test_execute(void) {
     CHECK(volclone_execute("{\"version\": 1}", NULL, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_INVALID_REQUEST);
     CHECK(volclone_execute(req, "{\"nope\": 1}", NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_INVALID_ARGUMENT);
     CHECK(strstr(volclone_last_error(), "options_json") != NULL);
+    /* A huge input gives a bounded message. */
+    size_t big = 10u << 20;
+    char *huge = malloc(big + 64);
+    huge[0] = '/';
+    memset(huge + 1, 'x', big);
+    huge[big + 1] = '\0';
+    CHECK(volclone_copy(huge, huge, NULL, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_IO);
+    CHECK(strlen(volclone_last_error()) <= 4096 && strstr(volclone_last_error(), "bytes cut") != NULL);
+    free(huge);
     char *facts = NULL;
     CHECK(volclone_zfs_facts("-tank/x", &facts) == VOLCLONE_STATUS_INVALID_REQUEST && facts == NULL);
     CHECK(strstr(volclone_last_error(), "must start with the pool name") != NULL);
