@@ -12,8 +12,10 @@ n=$(( $(cat /tmp/zfs-killer.count 2>/dev/null || echo 0) + 1 ))
 echo $n > /tmp/zfs-killer.count
 echo "$n $*" >> /tmp/zfs-killer.log
 if [ "$n" = "$KILL_AT" ] && [ "$KILL_MODE" = stream ]; then
-  # An explicit <&0: a background job of a script reads /dev/null otherwise.
-  "$REAL_ZFS" "$@" <&0 &
+  # The stream stays its stdin through fd 3: a background job of a script reads /dev/null
+  # otherwise (and a <&0 inside it would dup that /dev/null).
+  exec 3<&0
+  "$REAL_ZFS" "$@" <&3 &
   child=$!
   sleep "${STREAM_DELAY:-2}"
   kill -9 "$PPID"
