@@ -90,52 +90,6 @@ typedef uint32_t volclone_status;
 #endif // __cplusplus
 
 /**
- * How zero runs were handled on the target.
- */
-enum volclone_zero_method
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  /**
-   * Written as data.
-   */
-  VOLCLONE_ZERO_METHOD_WRITE = 0,
-  /**
-   * Not written.
-   */
-  VOLCLONE_ZERO_METHOD_SKIP = 1,
-  /**
-   * fallocate(PUNCH_HOLE) on a file: holes.
-   */
-  VOLCLONE_ZERO_METHOD_PUNCH_HOLE = 2,
-  /**
-   * BLKZEROOUT: the kernel writes zeros where the device cannot zero a range itself.
-   */
-  VOLCLONE_ZERO_METHOD_ZERO_OUT = 3,
-  /**
-   * BLKDISCARD of whole granules (zvol volblocks, dm-thin pool blocks), zeros written at the
-   * edges of each zero run.
-   */
-  VOLCLONE_ZERO_METHOD_DISCARD = 4,
-  /**
-   * No longer returned (was a discard trusted after one read-back); the value stays reserved.
-   */
-  VOLCLONE_ZERO_METHOD_DISCARD_CHECKED = 5,
-  /**
-   * The block device's write-zeroes (may unmap).
-   */
-  VOLCLONE_ZERO_METHOD_WRITE_ZEROES = 6,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum volclone_zero_method volclone_zero_method;
-#else
-typedef uint32_t volclone_zero_method;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
  * Zero handling (see `volclone copy --sparse`).
  */
 enum volclone_sparse_mode
@@ -194,6 +148,52 @@ typedef uint32_t volclone_io_mode;
 #endif // __cplusplus
 
 /**
+ * How zero runs were handled on the target.
+ */
+enum volclone_zero_method
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Written as data.
+   */
+  VOLCLONE_ZERO_METHOD_WRITE = 0,
+  /**
+   * Not written.
+   */
+  VOLCLONE_ZERO_METHOD_SKIP = 1,
+  /**
+   * fallocate(PUNCH_HOLE) on a file: holes.
+   */
+  VOLCLONE_ZERO_METHOD_PUNCH_HOLE = 2,
+  /**
+   * BLKZEROOUT: the kernel writes zeros where the device cannot zero a range itself.
+   */
+  VOLCLONE_ZERO_METHOD_ZERO_OUT = 3,
+  /**
+   * BLKDISCARD of whole granules (zvol volblocks, dm-thin pool blocks), zeros written at the
+   * edges of each zero run.
+   */
+  VOLCLONE_ZERO_METHOD_DISCARD = 4,
+  /**
+   * No longer returned (was a discard trusted after one read-back); the value stays reserved.
+   */
+  VOLCLONE_ZERO_METHOD_DISCARD_CHECKED = 5,
+  /**
+   * The block device's write-zeroes (may unmap).
+   */
+  VOLCLONE_ZERO_METHOD_WRITE_ZEROES = 6,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum volclone_zero_method volclone_zero_method;
+#else
+typedef uint32_t volclone_zero_method;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * Severity of a log message, most severe first.
  */
 enum volclone_log_level
@@ -240,8 +240,73 @@ typedef uint32_t volclone_log_level;
 typedef struct volclone_cancel volclone_cancel;
 
 /**
- * Copy options. Fill with `volclone_copy_options_init` first, then change fields: new fields
- * are only ever appended, and `struct_size` tells the library which ones the caller knows.
+ * What a copy did. Set `struct_size` (`volclone_copy_report_init` does) before passing it:
+ * the library writes only the fields a struct of that size has, so the report can grow.
+ */
+typedef struct volclone_copy_report {
+  /**
+   * `sizeof(volclone_copy_report)` as compiled by the caller (set by init).
+   */
+  uint32_t struct_size;
+  /**
+   * How zero runs were handled: a `volclone_zero_method` value.
+   */
+  uint32_t zero_method;
+  /**
+   * Bytes of the source.
+   */
+  uint64_t bytes_total;
+  /**
+   * Bytes read from the source.
+   */
+  uint64_t bytes_read;
+  /**
+   * Bytes written as data.
+   */
+  uint64_t bytes_written;
+  /**
+   * Bytes of zeros not written as data.
+   */
+  uint64_t bytes_zero;
+  /**
+   * Bytes of source holes not read.
+   */
+  uint64_t bytes_hole;
+  /**
+   * Wall time of the copy, seconds.
+   */
+  double seconds;
+  /**
+   * Throughput, MiB/s.
+   */
+  double mib_per_sec;
+  /**
+   * O_DIRECT was used: 1 or 0.
+   */
+  uint32_t direct;
+  /**
+   * The target was flushed: 1 or 0.
+   */
+  uint32_t fsynced;
+  /**
+   * Verification ran (and matched: a mismatch is `VOLCLONE_STATUS_VERIFY_MISMATCH`): 1 or 0.
+   */
+  uint32_t verified;
+  /**
+   * Reserved, zero.
+   */
+  uint32_t reserved;
+  /**
+   * Bytes an interrupted earlier run had made durable (checkpoint): not copied again.
+   */
+  uint64_t bytes_resumed;
+} volclone_copy_report;
+
+/**
+ * Copy options. Fill with `volclone_copy_options_init` first, then change fields. New fields
+ * are only ever appended and `struct_size` tells the library which ones the caller knows: a
+ * smaller (older) struct gets the defaults for the rest; a larger (newer) one with a non-zero
+ * field this library does not know is refused. No `bool` fields: 0 or 1 in a `uint32_t`.
  */
 typedef struct volclone_copy_options {
   /**
@@ -266,17 +331,21 @@ typedef struct volclone_copy_options {
    */
   uint32_t io;
   /**
-   * fdatasync the target at the end.
+   * fdatasync the target at the end: 1 yes, 0 no (no C `bool` in ABI structs).
    */
-  bool fsync;
+  uint32_t fsync;
   /**
-   * Re-read and compare both sides afterwards.
+   * Re-read and compare both sides afterwards: 1 or 0.
    */
-  bool verify;
+  uint32_t verify;
   /**
-   * Create a missing target file sized like the source.
+   * Create a missing target file sized like the source: 1 or 0.
    */
-  bool create_target;
+  uint32_t create_target;
+  /**
+   * Reserved, zero.
+   */
+  uint32_t reserved;
   /**
    * Read rate limit in bytes per second; 0 = unlimited.
    */
@@ -313,56 +382,6 @@ typedef struct volclone_progress {
  * must not start another operation itself; its return cannot change the operation's result.
  */
 typedef void (*volclone_progress_cb)(void *user, const struct volclone_progress *progress);
-
-/**
- * What a copy did.
- */
-typedef struct volclone_copy_report {
-  /**
-   * Bytes of the source.
-   */
-  uint64_t bytes_total;
-  /**
-   * Bytes read from the source.
-   */
-  uint64_t bytes_read;
-  /**
-   * Bytes written as data.
-   */
-  uint64_t bytes_written;
-  /**
-   * Bytes of zeros not written as data.
-   */
-  uint64_t bytes_zero;
-  /**
-   * Bytes of source holes not read.
-   */
-  uint64_t bytes_hole;
-  /**
-   * Wall time of the copy, seconds.
-   */
-  double seconds;
-  /**
-   * Throughput, MiB/s.
-   */
-  double mib_per_sec;
-  /**
-   * How zero runs were handled.
-   */
-  volclone_zero_method zero_method;
-  /**
-   * O_DIRECT was used.
-   */
-  bool direct;
-  /**
-   * The target was flushed.
-   */
-  bool fsynced;
-  /**
-   * Verification ran (and matched: a mismatch is `VOLCLONE_STATUS_VERIFY_MISMATCH`).
-   */
-  bool verified;
-} volclone_copy_report;
 
 /**
  * A log callback: `level` is a `volclone_log_level`, `target` the library module, `message`
@@ -404,6 +423,11 @@ volclone_status volclone_cancel_reset(const struct volclone_cancel *cancel);
 void volclone_cancel_free(struct volclone_cancel *cancel);
 
 /**
+ * Fills `*report` (caller-owned) with zeros and its `struct_size`. Thread-safe.
+ */
+volclone_status volclone_copy_report_init(struct volclone_copy_report *report);
+
+/**
  * Fills `*options` (caller-owned) with the defaults and `struct_size`. Thread-safe.
  */
 volclone_status volclone_copy_options_init(struct volclone_copy_options *options);
@@ -414,7 +438,8 @@ volclone_status volclone_copy_options_init(struct volclone_copy_options *options
  * - `options`: NULL for the defaults, else filled by `volclone_copy_options_init` first.
  * - `progress`/`user`: optional callback (NULL for none), see `volclone_progress_cb`.
  * - `cancel`: optional handle (NULL for none); trigger it from another thread to stop.
- * - `report_out`: optional (NULL for none); written only on success.
+ * - `report_out`: optional (NULL for none), its `struct_size` set first
+ *   (`volclone_copy_report_init`); written only on success, as far as `struct_size` reaches.
  *
  * Errors: `NULL_POINTER`/`INVALID_UTF8` for bad paths, `INVALID_ARGUMENT` for bad options,
  * `TARGET_TOO_SMALL`, `SAME_DEVICE`, `BUSY` (block device claimed), `IO` (message names the

@@ -54,6 +54,7 @@ int main(int argc, char **argv) {
     volclone_copy_options_init(&opts);
     opts.verify = verify;
     volclone_copy_report rep;
+    volclone_copy_report_init(&rep);
     volclone_status st = volclone_copy(argv[1 + verify], argv[2 + verify], &opts, on_progress, NULL, NULL, &rep);
     fputc('\n', stderr);
     if (st != VOLCLONE_STATUS_OK) {

@@ -54,8 +54,10 @@ pub enum volclone_zero_method {
     WriteZeroes = 6,
 }
 
-/// Copy options. Fill with `volclone_copy_options_init` first, then change fields: new fields
-/// are only ever appended, and `struct_size` tells the library which ones the caller knows.
+/// Copy options. Fill with `volclone_copy_options_init` first, then change fields. New fields
+/// are only ever appended and `struct_size` tells the library which ones the caller knows: a
+/// smaller (older) struct gets the defaults for the rest; a larger (newer) one with a non-zero
+/// field this library does not know is refused. No `bool` fields: 0 or 1 in a `uint32_t`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct volclone_copy_options {
@@ -70,12 +72,14 @@ pub struct volclone_copy_options {
     pub sparse: u32,
     /// I/O mode: a `volclone_io_mode` value (a plain integer, like `sparse`).
     pub io: u32,
-    /// fdatasync the target at the end.
-    pub fsync: bool,
-    /// Re-read and compare both sides afterwards.
-    pub verify: bool,
-    /// Create a missing target file sized like the source.
-    pub create_target: bool,
+    /// fdatasync the target at the end: 1 yes, 0 no (no C `bool` in ABI structs).
+    pub fsync: u32,
+    /// Re-read and compare both sides afterwards: 1 or 0.
+    pub verify: u32,
+    /// Create a missing target file sized like the source: 1 or 0.
+    pub create_target: u32,
+    /// Reserved, zero.
+    pub reserved: u32,
     /// Read rate limit in bytes per second; 0 = unlimited.
     pub rate_limit: u64,
 }
@@ -101,10 +105,15 @@ pub struct volclone_progress {
 /// must not start another operation itself; its return cannot change the operation's result.
 pub type volclone_progress_cb = Option<unsafe extern "C" fn(user: *mut c_void, progress: *const volclone_progress)>;
 
-/// What a copy did.
+/// What a copy did. Set `struct_size` (`volclone_copy_report_init` does) before passing it:
+/// the library writes only the fields a struct of that size has, so the report can grow.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct volclone_copy_report {
+    /// `sizeof(volclone_copy_report)` as compiled by the caller (set by init).
+    pub struct_size: u32,
+    /// How zero runs were handled: a `volclone_zero_method` value.
+    pub zero_method: u32,
     /// Bytes of the source.
     pub bytes_total: u64,
     /// Bytes read from the source.
@@ -119,14 +128,16 @@ pub struct volclone_copy_report {
     pub seconds: f64,
     /// Throughput, MiB/s.
     pub mib_per_sec: f64,
-    /// How zero runs were handled.
-    pub zero_method: volclone_zero_method,
-    /// O_DIRECT was used.
-    pub direct: bool,
-    /// The target was flushed.
-    pub fsynced: bool,
-    /// Verification ran (and matched: a mismatch is `VOLCLONE_STATUS_VERIFY_MISMATCH`).
-    pub verified: bool,
+    /// O_DIRECT was used: 1 or 0.
+    pub direct: u32,
+    /// The target was flushed: 1 or 0.
+    pub fsynced: u32,
+    /// Verification ran (and matched: a mismatch is `VOLCLONE_STATUS_VERIFY_MISMATCH`): 1 or 0.
+    pub verified: u32,
+    /// Reserved, zero.
+    pub reserved: u32,
+    /// Bytes an interrupted earlier run had made durable (checkpoint): not copied again.
+    pub bytes_resumed: u64,
 }
 
 impl From<&CopyOptions> for volclone_copy_options {
@@ -145,21 +156,64 @@ impl From<&CopyOptions> for volclone_copy_options {
                 IoMode::Direct => volclone_io_mode::Direct,
                 IoMode::Buffered => volclone_io_mode::Buffered,
             } as u32,
-            fsync: o.fsync,
-            verify: o.verify,
-            create_target: o.create_target,
+            fsync: u32::from(o.fsync),
+            verify: u32::from(o.verify),
+            create_target: u32::from(o.create_target),
+            reserved: 0,
             rate_limit: o.rate_limit.unwrap_or(0),
         }
     }
 }
 
-fn to_core(o: &volclone_copy_options) -> Result<CopyOptions, volclone_status> {
-    if (o.struct_size as usize) < size_of::<volclone_copy_options>() {
+/// The smallest `struct_size` taken: the struct as first published (up to `io`).
+const OPTIONS_MIN_SIZE: usize = 24;
+
+/// Reads the caller's options whatever their `struct_size`: an older, smaller struct gets the
+/// defaults for the fields it lacks; a newer, larger one is refused if any byte beyond the
+/// fields this library knows is non-zero (an option it would silently ignore).
+///
+/// # Safety
+/// `p` points to at least `struct_size` readable bytes (the caller's struct).
+unsafe fn read_options(p: *const volclone_copy_options) -> Result<volclone_copy_options, volclone_status> {
+    // SAFETY: struct_size is the first field of every version.
+    let size = unsafe { std::ptr::read_unaligned(p as *const u32) } as usize;
+    let known = size_of::<volclone_copy_options>();
+    if size < OPTIONS_MIN_SIZE || size > 1 << 16 || !size.is_multiple_of(4) {
         return Err(fail(
             volclone_status::InvalidArgument,
-            &format!("options.struct_size is {}: fill the options with volclone_copy_options_init", o.struct_size),
+            &format!("options.struct_size is {size}: fill the options with volclone_copy_options_init"),
         ));
     }
+    let mut o: volclone_copy_options = (&CopyOptions::default()).into();
+    // SAFETY: copies min(size, known) bytes of the caller's struct over the defaults.
+    unsafe { std::ptr::copy_nonoverlapping(p as *const u8, (&mut o as *mut volclone_copy_options).cast::<u8>(), size.min(known)) };
+    if size > known {
+        // SAFETY: the caller's struct has `size` bytes.
+        let tail = unsafe { std::slice::from_raw_parts((p as *const u8).add(known), size - known) };
+        if let Some(i) = tail.iter().position(|&b| b != 0) {
+            return Err(fail(
+                volclone_status::InvalidArgument,
+                &format!(
+                    "options has a field at byte {} that this libvolclone ({}) does not know: use a library as new as the header, or leave it 0",
+                    known + i,
+                    volclone_core::VERSION
+                ),
+            ));
+        }
+    }
+    o.struct_size = known as u32;
+    Ok(o)
+}
+
+fn flag(v: u32, name: &str) -> Result<bool, volclone_status> {
+    match v {
+        0 => Ok(false),
+        1 => Ok(true),
+        other => Err(fail(volclone_status::InvalidArgument, &format!("options.{name} is {other}: give 0 or 1"))),
+    }
+}
+
+fn to_core(o: &volclone_copy_options) -> Result<CopyOptions, volclone_status> {
     let sparse = match o.sparse {
         0 => SparseMode::Auto,
         1 => SparseMode::Always,
@@ -172,19 +226,23 @@ fn to_core(o: &volclone_copy_options) -> Result<CopyOptions, volclone_status> {
         2 => IoMode::Buffered,
         other => return Err(fail(volclone_status::InvalidArgument, &format!("options.io is {other}: give AUTO, DIRECT or BUFFERED"))),
     };
+    if o.reserved != 0 {
+        return Err(fail(volclone_status::InvalidArgument, "options.reserved is not 0: leave it 0"));
+    }
     Ok(CopyOptions::default()
         .workers(o.workers as usize)
         .chunk_size(usize::try_from(o.chunk_size).unwrap_or(usize::MAX))
         .sparse(sparse)
         .io(io)
-        .fsync(o.fsync)
-        .verify(o.verify)
-        .create_target(o.create_target)
+        .fsync(flag(o.fsync, "fsync")?)
+        .verify(flag(o.verify, "verify")?)
+        .create_target(flag(o.create_target, "create_target")?)
         .rate_limit((o.rate_limit != 0).then_some(o.rate_limit)))
 }
 
 fn to_report(r: &CopyReport) -> volclone_copy_report {
     volclone_copy_report {
+        struct_size: size_of::<volclone_copy_report>() as u32,
         bytes_total: r.bytes_total,
         bytes_read: r.bytes_read,
         bytes_written: r.bytes_written,
@@ -199,11 +257,46 @@ fn to_report(r: &CopyReport) -> volclone_copy_report {
             ZeroMethod::ZeroOut => volclone_zero_method::ZeroOut,
             ZeroMethod::Discard => volclone_zero_method::Discard,
             ZeroMethod::WriteZeroes => volclone_zero_method::WriteZeroes,
-        },
-        direct: r.direct,
-        fsynced: r.fsynced,
-        verified: r.verify.as_ref().is_some_and(|v| v.matched),
+        } as u32,
+        direct: u32::from(r.direct),
+        fsynced: u32::from(r.fsynced),
+        verified: u32::from(r.verify.as_ref().is_some_and(|v| v.matched)),
+        reserved: 0,
+        bytes_resumed: r.bytes_resumed,
     }
+}
+
+/// Fills `*report` (caller-owned) with zeros and its `struct_size`. Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn volclone_copy_report_init(report: *mut volclone_copy_report) -> volclone_status {
+    ffi_boundary! {
+        try_ffi!(crate::ptr::non_null(report, "report"));
+        // SAFETY: checked non-NULL; the caller provides a writable struct. All-zero is valid.
+        unsafe {
+            std::ptr::write_bytes(report, 0, 1);
+            (*report).struct_size = size_of::<volclone_copy_report>() as u32;
+        }
+        volclone_status::Ok
+    }
+}
+
+/// Writes `r` into the caller's report, only as many bytes as its `struct_size` says.
+///
+/// # Safety
+/// `out` points to a writable struct of at least its `struct_size` bytes.
+unsafe fn write_report(out: *mut volclone_copy_report, r: &volclone_copy_report) -> Result<(), volclone_status> {
+    // SAFETY: struct_size is the first field of every version.
+    let size = unsafe { std::ptr::read_unaligned(out as *const u32) } as usize;
+    if size < 8 || !size.is_multiple_of(4) {
+        return Err(fail(
+            volclone_status::InvalidArgument,
+            &format!("report.struct_size is {size}: fill the report with volclone_copy_report_init first"),
+        ));
+    }
+    let n = size.min(size_of::<volclone_copy_report>());
+    // SAFETY: writes n <= the caller's struct_size bytes; the caller's struct_size stays.
+    unsafe { std::ptr::copy_nonoverlapping((r as *const volclone_copy_report).cast::<u8>().add(4), (out as *mut u8).add(4), n - 4) };
+    Ok(())
 }
 
 /// Fills `*options` (caller-owned) with the defaults and `struct_size`. Thread-safe.
@@ -248,7 +341,8 @@ impl Progress for CProgress {
 /// - `options`: NULL for the defaults, else filled by `volclone_copy_options_init` first.
 /// - `progress`/`user`: optional callback (NULL for none), see `volclone_progress_cb`.
 /// - `cancel`: optional handle (NULL for none); trigger it from another thread to stop.
-/// - `report_out`: optional (NULL for none); written only on success.
+/// - `report_out`: optional (NULL for none), its `struct_size` set first
+///   (`volclone_copy_report_init`); written only on success, as far as `struct_size` reaches.
 ///
 /// Errors: `NULL_POINTER`/`INVALID_UTF8` for bad paths, `INVALID_ARGUMENT` for bad options,
 /// `TARGET_TOO_SMALL`, `SAME_DEVICE`, `BUSY` (block device claimed), `IO` (message names the
@@ -270,8 +364,8 @@ pub extern "C" fn volclone_copy(
         let opts = if options.is_null() {
             CopyOptions::default()
         } else {
-            // SAFETY: non-NULL, points to a struct the caller initialised.
-            try_ffi!(to_core(unsafe { &*options }))
+            // SAFETY: non-NULL, points to a struct of its struct_size the caller initialised.
+            try_ffi!(to_core(&try_ffi!(unsafe { read_options(options) })))
         };
         let cancel = token(cancel).unwrap_or_default();
         let result = match progress {
@@ -281,8 +375,8 @@ pub extern "C" fn volclone_copy(
         match result {
             Ok(r) => {
                 if !report_out.is_null() {
-                    // SAFETY: non-NULL, writable per the contract.
-                    unsafe { *report_out = to_report(&r) };
+                    // SAFETY: non-NULL, writable for its struct_size per the contract.
+                    try_ffi!(unsafe { write_report(report_out, &to_report(&r)) });
                 }
                 volclone_status::Ok
             }

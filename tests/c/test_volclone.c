@@ -123,7 +123,7 @@ static void test_copy(void) {
     o.verify = true;
     o.workers = 3;
     volclone_copy_report r;
-    memset(&r, 0, sizeof r);
+    CHECK(volclone_copy_report_init(&r) == VOLCLONE_STATUS_OK && r.struct_size == sizeof r);
     int calls = 0;
     CHECK(volclone_copy(src, dst, &o, on_progress, &calls, NULL, &r) == VOLCLONE_STATUS_OK);
     CHECK(r.bytes_total == 3 * 1048576 + 4097 && r.verified && r.fsynced);
@@ -132,6 +132,7 @@ static void test_copy(void) {
     CHECK(volclone_copy(src, dst, NULL, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_OK);
 
     memset(&r, 0xab, sizeof r);
+    r.struct_size = sizeof r;
     volclone_copy_report before = r;
     CHECK(volclone_copy(src, small, NULL, NULL, NULL, NULL, &r) == VOLCLONE_STATUS_TARGET_TOO_SMALL);
     CHECK(strstr(volclone_last_error(), "grow the target") != NULL);
@@ -163,6 +164,29 @@ static void test_copy(void) {
     volclone_copy_options_init(&bad);
     bad.chunk_size = 1000;
     CHECK(volclone_copy(src, dst, &bad, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_INVALID_ARGUMENT);
+    volclone_copy_options_init(&bad);
+    bad.verify = 2;
+    CHECK(volclone_copy(src, dst, &bad, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_INVALID_ARGUMENT);
+    CHECK(strstr(volclone_last_error(), "options.verify is 2: give 0 or 1") != NULL);
+
+    /* An older caller's smaller struct (up to `io`): the rest takes the defaults. */
+    struct { uint32_t struct_size, workers; uint64_t chunk_size; uint32_t sparse, io; } old = {24, 2, 262144, 0, 0};
+    CHECK(volclone_copy(src, dst, (const volclone_copy_options *)(const void *)&old, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_OK);
+    CHECK(same_content(src, dst, 3 * 1048576 + 4097));
+    /* A newer caller's larger struct: zeros beyond what this library knows are fine, anything else is refused. */
+    struct { volclone_copy_options known; uint64_t newer; } big;
+    volclone_copy_options_init(&big.known);
+    big.known.struct_size = sizeof big;
+    big.newer = 0;
+    CHECK(volclone_copy(src, dst, &big.known, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_OK);
+    big.newer = 1;
+    CHECK(volclone_copy(src, dst, &big.known, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_INVALID_ARGUMENT);
+    CHECK(strstr(volclone_last_error(), "does not know") != NULL);
+    /* An older caller's smaller report gets only the fields it has. */
+    struct { uint32_t struct_size, zero_method; uint64_t bytes_total; uint64_t canary; } small_report = {16, 99, 0, 0x5a5a5a5a5a5a5a5aull};
+    CHECK(volclone_copy(src, dst, NULL, NULL, NULL, NULL, (volclone_copy_report *)(void *)&small_report) == VOLCLONE_STATUS_OK);
+    CHECK(small_report.bytes_total == 3 * 1048576 + 4097 && small_report.zero_method != 99);
+    CHECK(small_report.canary == 0x5a5a5a5a5a5a5a5aull);
 }
 
 struct cancel_arg { volclone_cancel *cancel; };
