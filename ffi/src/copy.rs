@@ -178,7 +178,7 @@ unsafe fn read_options(p: *const volclone_copy_options) -> Result<volclone_copy_
     // SAFETY: struct_size is the first field of every version.
     let size = unsafe { std::ptr::read_unaligned(p as *const u32) } as usize;
     let known = size_of::<volclone_copy_options>();
-    if size < OPTIONS_MIN_SIZE || size > 1 << 16 || !size.is_multiple_of(4) {
+    if !(OPTIONS_MIN_SIZE..=1 << 16).contains(&size) || !size.is_multiple_of(4) {
         return Err(fail(
             volclone_status::InvalidArgument,
             &format!("options.struct_size is {size}: fill the options with volclone_copy_options_init"),
