@@ -66,5 +66,55 @@ $VOLCLONE copy --json /dev/vg/zsrc /dev/vg/zdirty > /tmp/copy.json 2>&1
 eq "copy onto a thin LV holding old data: succeeds" "$?" 0
 eq "copy onto a thin LV holding old data: identical" "$(digest /dev/vg/zdirty)" "$ZSRC"
 check "copy onto a thin LV holding old data: freed back to thin" test "$(used zdirty)" -le 15
+
+# Crash safety of LVM_THIN_CLONE: killed (SIGKILL) right after each of its changing lvm commands
+# (the snapshot, the removal of the pre-created LV, the rename), then run again.
+mkdir -p /tmp/killbin
+for c in lvcreate lvremove lvrename; do
+  real=$(command -v $c)
+  cat > /tmp/killbin/$c <<K
+#!/bin/sh
+n=\$(( \$(cat /tmp/kill.count 2>/dev/null || echo 0) + 1 ))
+echo \$n > /tmp/kill.count
+$real "\$@"
+rc=\$?
+[ "\$n" = "\$KILL_AT" ] && kill -9 \$PPID
+exit \$rc
+K
+  chmod +x /tmp/killbin/$c
+done
+for k in 1 2 3; do
+  lvcreate -y -V 64M -T vg/thin -n k$k > /dev/null
+  req src k$k > /tmp/req.json
+  rm -f /tmp/kill.count
+  KILL_AT=$k PATH=/tmp/killbin:$PATH $VOLCLONE run --quiet /tmp/req.json > /tmp/out 2>&1
+  eq "LVM kill $k: the first run was killed" "$?" 137
+  $VOLCLONE run --quiet /tmp/req.json > /tmp/out 2>&1
+  rc=$?
+  eq "LVM kill $k: the rerun succeeds" "$rc" 0
+  [ $rc = 0 ] || tail -3 /tmp/out
+  eq "LVM kill $k: identical" "$(digest /dev/vg/k$k)" "$SRC"
+  eq "LVM kill $k: a thin snapshot of the source" "$(lvs --noheadings -o origin vg/k$k | tr -d ' ')" src
+  check_fails "LVM kill $k: no temporary LV left" lvs vg/k$k-volclone-tmp
+done
+
+# A block copy killed half-way finishes from its checkpoint: only the rest is copied again.
+lvcreate -y -V 64M -T vg/thin -n bsrc > /dev/null
+dd if=/dev/urandom of=/dev/vg/bsrc bs=1M count=48 conv=fsync 2>/dev/null
+BSRC=$(digest /dev/vg/bsrc)
+lvcreate -y -V 64M -T vg/thin -n btgt > /dev/null
+$VOLCLONE copy --quiet --workers 1 --rate 8M /dev/vg/bsrc /dev/vg/btgt > /tmp/out 2>&1 &
+pid=$!
+sleep 4
+kill -9 $pid
+wait $pid
+check "block copy killed: its checkpoint says the target is incomplete" sh -c 'ls /var/lib/volclone/checkpoints/ | grep -q btgt'
+$VOLCLONE copy --json /dev/vg/bsrc /dev/vg/btgt > /tmp/copy.json 2>&1
+eq "block copy rerun: succeeds" "$?" 0
+resumed=$(sed -n 's/.*"bytes_resumed": \([0-9]*\).*/\1/p' /tmp/copy.json)
+echo "block copy rerun: $resumed bytes were durable already"
+check "block copy rerun: resumed from the checkpoint" test "${resumed:-0}" -gt 8388608
+eq "block copy rerun: identical" "$(digest /dev/vg/btgt)" "$BSRC"
+check_fails "block copy rerun: the checkpoint is gone" sh -c 'ls /var/lib/volclone/checkpoints/ | grep -q btgt'
 lvs
 finish
