@@ -1,34 +1,79 @@
 package io.volclone;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The native methods of libvolclone, loaded once: from the path in the system property
- * {@code volclone.library.path} if set, else {@code System.loadLibrary("volclone")} from
- * {@code java.library.path}. A failure names everything that was tried.
+ * The native methods of libvolclone, loaded once, from the first of: the file in the system
+ * property {@code volclone.library.path}; {@code libvolclone.so} on {@code java.library.path};
+ * the copy this jar carries for linux-x86_64 ({@code io/volclone/native/linux-x86_64/}),
+ * extracted to a temporary file. The library's version must be this jar's; a failure names
+ * everything that was tried.
  */
 final class Native {
     /** System property with an explicit path to libvolclone.so. */
     static final String PATH_PROPERTY = "volclone.library.path";
+    /** The library version these classes are made for (the crate's and the jar's version). */
+    static final String EXPECTED_VERSION = "0.1.0";
+    /** Where the jar carries the library. */
+    static final String BUNDLED = "/io/volclone/native/linux-x86_64/libvolclone.so";
 
     static {
+        List<String> tried = new ArrayList<>();
         String explicit = System.getProperty(PATH_PROPERTY);
-        try {
-            if (explicit != null && !explicit.isEmpty()) {
-                System.load(new File(explicit).getAbsolutePath());
-            } else {
-                System.loadLibrary("volclone");
+        boolean loaded = false;
+        if (explicit != null && !explicit.isEmpty()) {
+            loaded = attempt(tried, PATH_PROPERTY + "=" + explicit, () -> System.load(new File(explicit).getAbsolutePath()));
+        } else {
+            loaded = attempt(tried, "libvolclone.so in java.library.path=" + System.getProperty("java.library.path"),
+                () -> System.loadLibrary("volclone"));
+            if (!loaded) {
+                loaded = attempt(tried, "the copy in the jar (" + BUNDLED + ")", Native::loadBundled);
             }
-        } catch (UnsatisfiedLinkError e) {
-            String tried = explicit != null && !explicit.isEmpty()
-                ? PATH_PROPERTY + "=" + explicit
-                : "lib" + "volclone.so in java.library.path=" + System.getProperty("java.library.path")
-                    + " (set -D" + PATH_PROPERTY + "=/path/to/libvolclone.so to load a file directly)";
-            UnsatisfiedLinkError err = new UnsatisfiedLinkError("cannot load libvolclone: tried " + tried + ": " + e.getMessage());
-            err.initCause(e);
-            throw err;
+        }
+        if (!loaded) {
+            throw new UnsatisfiedLinkError("cannot load libvolclone: tried " + String.join("; ", tried)
+                + " (set -D" + PATH_PROPERTY + "=/path/to/libvolclone.so to load a file directly)");
+        }
+        String have = version();
+        if (!EXPECTED_VERSION.equals(have)) {
+            throw new UnsatisfiedLinkError("libvolclone " + have + " was loaded (" + tried.get(tried.size() - 1)
+                + "), but these classes are for " + EXPECTED_VERSION + ": use the jar and library of one release");
         }
         initLogging(Log.maxLevel());
+    }
+
+    private static boolean attempt(List<String> tried, String what, Runnable load) {
+        try {
+            load.run();
+            tried.add(what);
+            return true;
+        } catch (UnsatisfiedLinkError | IllegalStateException e) {
+            tried.add(what + ": " + e.getMessage());
+            return false;
+        }
+    }
+
+    /** Extracts the bundled library to a private temporary file and loads it. */
+    private static void loadBundled() {
+        try (InputStream in = Native.class.getResourceAsStream(BUNDLED)) {
+            if (in == null) {
+                throw new IllegalStateException("not in this jar (a build without the native library)");
+            }
+            Path dir = Files.createTempDirectory("volclone-native");
+            Path lib = dir.resolve("libvolclone.so");
+            Files.copy(in, lib);
+            lib.toFile().deleteOnExit();
+            dir.toFile().deleteOnExit();
+            System.load(lib.toAbsolutePath().toString());
+        } catch (IOException e) {
+            throw new IllegalStateException("extracting it failed: " + e.getMessage(), e);
+        }
     }
 
     private Native() {}

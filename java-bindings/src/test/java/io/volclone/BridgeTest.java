@@ -75,4 +75,9 @@ class BridgeTest {
         assertEquals(0, p.waitFor(), out);
         assertTrue(out.contains("cannot load libvolclone: tried volclone.library.path=/nonexistent/libvolclone.so"), out);
     }
+
+    @Test
+    void theLibraryIsTheVersionTheseClassesAreFor() {
+        assertEquals(Native.EXPECTED_VERSION, ClonePlanner.libraryVersion());
+    }
 }
