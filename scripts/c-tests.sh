@@ -13,7 +13,7 @@ export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
 WARN=(-Wall -Wextra -Werror)
 CFLAGS=(-std=c11 -g "${WARN[@]}" $(pkg-config --cflags volclone))
 DYN=($(pkg-config --libs volclone) -Wl,-rpath,"$PREFIX/lib" -lpthread)
-STATIC=(-Wl,-Bstatic -lvolclone -Wl,-Bdynamic $(pkg-config --static --libs volclone | sed 's/-lvolclone//'))
+STATIC=($(pkg-config --libs volclone-static))
 step() { echo "== c-tests: $*"; }
 
 step "header compiles as C11 and C++17 with ${WARN[*]}"
@@ -30,7 +30,7 @@ done
 
 step "tool, dynamic and static"
 gcc "${CFLAGS[@]}" tools/volclone-copy.c -o "$W/volclone-copy" "${DYN[@]}"
-gcc "${CFLAGS[@]}" tools/volclone-copy.c -o "$W/volclone-copy-static" -L"$PREFIX/lib" "${STATIC[@]}"
+gcc "${CFLAGS[@]}" tools/volclone-copy.c -o "$W/volclone-copy-static" "${STATIC[@]}"
 grep -q 'libvolclone.so.0' <<<"$(ldd "$W/volclone-copy")" || { echo "dynamic tool does not link libvolclone.so.0"; exit 1; }
 if grep -q libvolclone <<<"$(ldd "$W/volclone-copy-static")"; then echo "static tool links libvolclone dynamically"; exit 1; fi
 head -c 3000000 /dev/urandom > "$W/src.img"
@@ -65,7 +65,7 @@ fi
 
 step "C tests with -fsanitize=address,undefined (static library)"
 gcc "${CFLAGS[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer tests/c/test_volclone.c -o "$W/test-asan" \
-  -L"$PREFIX/lib" "${STATIC[@]}"
+  "${STATIC[@]}"
 grep -q __asan_init <<<"$(nm "$W/test-asan")" || { echo "ASan runtime not linked"; exit 1; }
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1 "$W/test-asan" core/requests/seed-incus-2075.json "$W/s3"
 echo "== c-tests: all steps passed"

@@ -20,4 +20,7 @@ install -m 0644 include/volclone.h "$PREFIX/include/volclone.h"
 install -m 0644 ffi/volclone.supp "$PREFIX/share/volclone/volclone.supp"
 sed -e "s|@PREFIX@|$PREFIX|" -e "s|@VERSION@|$VERSION|" -e "s|@PRIVATE_LIBS@|${PRIVATE:--lgcc_s -lpthread -ldl -lm -lc}|" \
   ffi/volclone.pc.in > "$PREFIX/lib/pkgconfig/volclone.pc"
+# A static link names the archive itself: -lvolclone would pick the shared library.
+sed -e "s|@PREFIX@|$PREFIX|" -e "s|@VERSION@|$VERSION|" -e "s|@PRIVATE_LIBS@|${PRIVATE:--lgcc_s -lpthread -ldl -lm -lc}|" \
+  ffi/volclone-static.pc.in > "$PREFIX/lib/pkgconfig/volclone-static.pc"
 echo "installed libvolclone $VERSION under $PREFIX"
