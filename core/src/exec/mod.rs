@@ -300,6 +300,15 @@ impl Run<'_> {
             }
             StepOp::ZfsRename { from, to } if !zfs.exists(from)? && zfs.exists(to)? => Todo::Skip,
             StepOp::ZfsDestroySnapshot { snapshot } if !zfs.exists(snapshot)? => Todo::Skip,
+            // The clone already took the pre-created LV's name (an earlier run got past the rename).
+            StepOp::LvmThinSnapshot { vg, name, .. }
+                if self.req.target.exists
+                    && format!("{vg}/{name}") != self.req.target.volume
+                    && self.lv_is_the_clone(&self.req.target.volume)? =>
+            {
+                self.swapped = true;
+                Todo::Skip
+            }
             StepOp::LvmThinSnapshot { vg, origin, name } => match lvm::origin_of(&format!("{vg}/{name}"))? {
                 Some(o) if &o == origin => {
                     self.undo.push(Undo::RemoveLv(format!("{vg}/{name}")));
