@@ -278,8 +278,10 @@ struct Job<'a> {
     last_save: Mutex<Instant>,
 }
 
-/// How often a checkpoint is made durable (an fdatasync of the target each time).
-const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
+/// How often a checkpoint is made durable (an fdatasync of the target each time). Measured:
+/// every 2 s cost a 4 GiB zero-filled copy onto a file 25% of its speed; every 10 s nothing a
+/// copy that short can see, and a killed copy redoes at most 10 s of work.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(10);
 
 impl Job<'_> {
     /// Copies the chunk at `off`: reads it (unless it is a source hole), then writes its data
@@ -312,8 +314,20 @@ impl Job<'_> {
         let write = self.zeroing.method == ZeroMethod::Write;
         if self.data.is_hole(off, off + len as u64) {
             c.hole.fetch_add(len as u64, Relaxed);
+            // A whole-chunk hole is one zero run: nothing to scan, and where the method takes
+            // just a range, no zeros to fill in either.
+            if !write && !self.zeroing.needs_zero_bytes() && !self.fallback.load(Relaxed) {
+                match self.zeroing.apply_range(self.tgt, off, len as u64) {
+                    Ok(out) => {
+                        c.zero.fetch_add(out.zeroed, Relaxed);
+                        c.done.fetch_add(len as u64, Relaxed);
+                        return Ok(());
+                    }
+                    Err(e) if refused(&e) => self.fallback.store(true, Relaxed),
+                    Err(e) => return Err(Error::io("zero", &self.tgt.path, Some(off), e)),
+                }
+            }
             buf.fill(0);
-            // A whole-chunk hole is one zero run: nothing to scan.
             if !write {
                 self.zero_run(buf, off)?;
                 c.done.fetch_add(len as u64, Relaxed);
@@ -356,15 +370,18 @@ impl Job<'_> {
                     c.written.fetch_add(out.written, Relaxed);
                     return Ok(());
                 }
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EINVAL | libc::ENOTTY)) => {
-                    self.fallback.store(true, Relaxed);
-                }
+                Err(e) if refused(&e) => self.fallback.store(true, Relaxed),
                 Err(e) => return Err(Error::io("zero", &self.tgt.path, Some(at), e)),
             }
         }
         self.write(zeros, at)
     }
 }
+/// The target does not do this zeroing method (zeros are written from then on).
+fn refused(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EINVAL | libc::ENOTTY))
+}
+
 pub(super) fn read_error(side: &Endpoint, off: u64, e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::UnexpectedEof {
         let msg = std::io::Error::other(format!("unexpected end of data: {} shrank during the copy", side.path.display()));

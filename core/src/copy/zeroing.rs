@@ -116,7 +116,6 @@ impl Zeroing {
                 sink.write_at(zeros, at)?;
                 Ok(ZeroOutcome { zeroed: 0, written: len })
             }
-            ZeroMethod::Skip => Ok(ZeroOutcome { zeroed: len, written: 0 }),
             ZeroMethod::Discard => {
                 let (ms, me) = aligned_middle(at, len, self.granularity);
                 if ms == me {
@@ -135,6 +134,22 @@ impl Zeroing {
                 let written = (head + zeros.len() - tail) as u64;
                 Ok(ZeroOutcome { zeroed: len - written, written })
             }
+            _ => self.apply_range(sink, at, len),
+        }
+    }
+
+    /// Whether the method writes zero bytes itself (at run edges, or as data): only then does
+    /// [`Zeroing::apply`] need a buffer of zeros; the others take just the range.
+    pub(super) fn needs_zero_bytes(&self) -> bool {
+        matches!(self.method, ZeroMethod::Write | ZeroMethod::Discard)
+    }
+
+    /// [`Zeroing::apply`] for a method that needs no zero bytes (see
+    /// [`Zeroing::needs_zero_bytes`]): a whole-chunk source hole then costs no memset.
+    pub(super) fn apply_range(&self, sink: &dyn Sink, at: u64, len: u64) -> io::Result<ZeroOutcome> {
+        debug_assert!(!self.needs_zero_bytes());
+        match self.method {
+            ZeroMethod::Skip => Ok(ZeroOutcome { zeroed: len, written: 0 }),
             m => {
                 sink.zero_range(m, at, len)?;
                 Ok(ZeroOutcome { zeroed: len, written: 0 })

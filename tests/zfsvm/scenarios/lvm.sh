@@ -103,9 +103,9 @@ lvcreate -y -V 64M -T vg/thin -n bsrc > /dev/null
 dd if=/dev/urandom of=/dev/vg/bsrc bs=1M count=48 conv=fsync 2>/dev/null
 BSRC=$(digest /dev/vg/bsrc)
 lvcreate -y -V 64M -T vg/thin -n btgt > /dev/null
-$VOLCLONE copy --quiet --workers 1 --rate 8M /dev/vg/bsrc /dev/vg/btgt > /tmp/out 2>&1 &
+$VOLCLONE copy --quiet --workers 1 --rate 3M /dev/vg/bsrc /dev/vg/btgt > /tmp/out 2>&1 &
 pid=$!
-sleep 4
+sleep 13   # past the first checkpoint (every 10 s), before the end (64 MiB at 3 MiB/s)
 kill -9 $pid
 wait $pid
 check "block copy killed: its checkpoint says the target is incomplete" sh -c 'ls /var/lib/volclone/checkpoints/ | grep -q btgt'
