@@ -316,7 +316,7 @@ impl StepOp {
                 Some("only if it has no snapshots or children and holds no data; its user properties go to the copy first")
             }
             StepOp::LvmRemoveEmpty { .. } => Some("only if it is not open and 0% used"),
-            StepOp::ZfsSnapshot { .. } => Some("a leftover snapshot of the same name is replaced only if it was made for this clone"),
+            StepOp::ZfsSnapshot { .. } => Some("a snapshot of that name already made for this clone (by an interrupted run) is used as it is; anyone else's is refused"),
             _ => None,
         }
     }
