@@ -27,6 +27,11 @@ pub(super) fn lookup(handle: jlong) -> JResult<Arc<CancelToken>> {
         .ok_or_else(|| JavaError::IllegalArgument(format!("cancel handle {handle} is not live (closed, or never made)")))
 }
 
+/// The token an operation uses: the handle's, or a fresh one of its own when `handle` is 0.
+pub(super) fn for_operation(handle: jlong) -> JResult<Arc<CancelToken>> {
+    if handle == 0 { Ok(Arc::default()) } else { lookup(handle) }
+}
+
 /// `static native long cancelNew()`.
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_io_volclone_Native_cancelNew<'l>(mut env: EnvUnowned<'l>, _class: JClass<'l>) -> jlong {

@@ -29,7 +29,7 @@ pub extern "system" fn Java_io_volclone_Native_copy<'l>(
         let opts_text = string_arg(env, &options_json, "options")?;
         let opts: CopyOptions = serde_json::from_str(&opts_text)
             .map_err(|e| JavaError::IllegalArgument(format!("copy options {opts_text:?}: {e}")))?;
-        let cancel = if cancel_handle == 0 { Default::default() } else { super::cancel::lookup(cancel_handle)? };
+        let cancel = super::cancel::for_operation(cancel_handle)?;
         let result = with_listener(env, &listener, &cancel, |p| copy::copy(Path::new(&src), Path::new(&tgt), &opts, p, &cancel))?;
         new_string(env, &serde_json::to_string(&result).unwrap_or_default())
     })

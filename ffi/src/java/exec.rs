@@ -26,7 +26,7 @@ pub extern "system" fn Java_io_volclone_Native_execute<'l>(
         let text = string_arg(env, &options, "options")?;
         let opts: ExecOptions =
             serde_json::from_str(&text).map_err(|e| JavaError::IllegalArgument(format!("execute options {text:?}: {e}")))?;
-        let cancel = if cancel_handle == 0 { Default::default() } else { super::cancel::lookup(cancel_handle)? };
+        let cancel = super::cancel::for_operation(cancel_handle)?;
         let report = with_listener(env, &listener, &cancel, |p| exec::plan_and_execute(&req, &opts, p, &cancel))?;
         new_string(env, &serde_json::to_string(&report).unwrap_or_default())
     })
