@@ -314,25 +314,14 @@ impl Job<'_> {
         let write = self.zeroing.method == ZeroMethod::Write;
         if self.data.is_hole(off, off + len as u64) {
             c.hole.fetch_add(len as u64, Relaxed);
-            // A whole-chunk hole is one zero run: nothing to scan, and where the method takes
-            // just a range, no zeros to fill in either.
-            if !write && !self.zeroing.needs_zero_bytes() && !self.fallback.load(Relaxed) {
-                match self.zeroing.apply_range(self.tgt, off, len as u64) {
-                    Ok(out) => {
-                        c.zero.fetch_add(out.zeroed, Relaxed);
-                        c.done.fetch_add(len as u64, Relaxed);
-                        return Ok(());
-                    }
-                    Err(e) if refused(&e) => self.fallback.store(true, Relaxed),
-                    Err(e) => return Err(Error::io("zero", &self.tgt.path, Some(off), e)),
-                }
-            }
-            buf.fill(0);
+            // A whole-chunk hole is one zero run: nothing to scan, and no zeros to fill in
+            // unless the zeroing writes some.
             if !write {
-                self.zero_run(buf, off)?;
+                self.zero_run(buf, off, false)?;
                 c.done.fetch_add(len as u64, Relaxed);
                 return Ok(());
             }
+            buf.fill(0);
         } else {
             self.pass.throttle(len as u64);
             src.fd_for(off, len).read_exact_at(buf, off).map_err(|e| read_error(src, off, e))?;
@@ -343,7 +332,7 @@ impl Job<'_> {
             let (l, is_zero) = if write { (len, false) } else { zero::run_at(buf, o) };
             let at = off + o as u64;
             if is_zero {
-                self.zero_run(&buf[o..o + l], at)?;
+                self.zero_run(&mut buf[o..o + l], at, true)?;
             } else {
                 self.write(&buf[o..o + l], at)?;
             }
@@ -359,11 +348,22 @@ impl Job<'_> {
         Ok(())
     }
 
-    /// Makes the target read zeros over the zero run `zeros` at `at`, through the zeroing
-    /// layer; where the target refuses its method, zeros are written from then on.
-    fn zero_run(&self, zeros: &[u8], at: u64) -> Result<()> {
+    /// Makes the target read zeros over the zero run `run` at `at`, through the zeroing layer;
+    /// where the target refuses its method, zeros are written from then on. `holds_zeros`: `run`
+    /// already holds zeros (a scanned run); else it is filled only when zeros must be written.
+    fn zero_run(&self, run: &mut [u8], at: u64, holds_zeros: bool) -> Result<()> {
+        let mut filled = holds_zeros;
         if !self.fallback.load(Relaxed) {
-            match self.zeroing.apply(self.tgt, zeros, at) {
+            let done = if self.zeroing.needs_zero_bytes() {
+                if !filled {
+                    run.fill(0);
+                    filled = true;
+                }
+                self.zeroing.apply(self.tgt, run, at)
+            } else {
+                self.zeroing.apply_range(self.tgt, at, run.len() as u64)
+            };
+            match done {
                 Ok(out) => {
                     let c = &self.pass.counters;
                     c.zero.fetch_add(out.zeroed, Relaxed);
@@ -374,9 +374,13 @@ impl Job<'_> {
                 Err(e) => return Err(Error::io("zero", &self.tgt.path, Some(at), e)),
             }
         }
-        self.write(zeros, at)
+        if !filled {
+            run.fill(0);
+        }
+        self.write(run, at)
     }
 }
+
 /// The target does not do this zeroing method (zeros are written from then on).
 fn refused(e: &std::io::Error) -> bool {
     matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EINVAL | libc::ENOTTY))
