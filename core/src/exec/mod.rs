@@ -29,6 +29,7 @@ use crate::error::{Error, Result};
 use crate::plan::{Plan, StepOp};
 use crate::request::{CloneRequest, ProviderKind};
 use crate::strategy::Strategy;
+use crate::zfs::facts::property as prop_of;
 use crate::zfs::{SendReceive, ZfsOps};
 
 /// A pre-created zvol counts as empty up to this many logically referenced bytes (a fresh
@@ -179,10 +180,6 @@ struct Run<'a> {
     undo: Vec<Undo>,
     swapped: bool,
     report: ExecReport,
-}
-
-fn prop_of(zfs: &dyn ZfsOps, name: &str, property: &str) -> Result<Option<String>> {
-    Ok(zfs.get(name, &[property])?.remove(property).filter(|v| !v.is_empty() && v != "-"))
 }
 
 impl Run<'_> {

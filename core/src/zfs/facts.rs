@@ -79,7 +79,7 @@ pub fn target_volume(ops: &dyn ZfsOps, dataset: &str, provider: ProviderKind, si
     // An earlier run destroyed the pre-created target and was stopped before its copy took the
     // name: the copy stands in for it, so the rerun finishes the swap.
     let landing = format!("{dataset}{}", crate::planner::TEMP_SUFFIX);
-    if ops.exists(&landing)? && prop_set(ops, &landing, crate::exec::TAG_PROPERTY)? {
+    if ops.exists(&landing)? && property(ops, &landing, crate::exec::TAG_PROPERTY)?.is_some() {
         let mut v = existing_volume(ops, &landing)?;
         v.volume = dataset.to_owned();
         return Ok(v);
@@ -92,8 +92,9 @@ pub fn target_volume(ops: &dyn ZfsOps, dataset: &str, provider: ProviderKind, si
     Ok(zvol(dataset, provider, size_bytes, false, zfs))
 }
 
-fn prop_set(ops: &dyn ZfsOps, name: &str, property: &str) -> Result<bool> {
-    Ok(value(ops.get(name, &[property])?.get(property)).is_some())
+/// One property of `name`, `None` where it is unset (`-`) or empty.
+pub fn property(ops: &dyn ZfsOps, name: &str, property: &str) -> Result<Option<String>> {
+    Ok(value(ops.get(name, &[property])?.get(property)))
 }
 
 /// A zvol's facts as the planner takes them (storage pool = the zpool, no layers above).
