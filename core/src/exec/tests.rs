@@ -479,3 +479,27 @@ mod crash {
         }
     }
 }
+
+#[test]
+fn a_partial_receive_of_another_snapshot_is_refused_and_kept() {
+    let f = seed_zfs(None);
+    let landing = format!("{TGT}{}", crate::planner::TEMP_SUFFIX);
+    f.names.lock().unwrap().insert(landing.clone());
+    f.put(&landing, "receive_resume_token", "token:tmp-pool/other@s:100");
+    let e = run(&f).unwrap_err();
+    assert!(e.to_string().contains("holds a partial receive of tmp-pool/other@s") && e.to_string().contains("not this clone's"), "{e}");
+    assert!(f.has(&landing) && f.has(TGT), "neither the partial receive nor the target was destroyed");
+    let log = f.log.lock().unwrap().clone();
+    assert!(!log.iter().any(|l| l == &format!("destroy {landing}") || l == &format!("abort_receive {landing}") || l == &format!("destroy {TGT}")), "{log:?}");
+}
+
+#[test]
+fn an_untagged_dataset_at_the_landing_name_is_refused_and_kept() {
+    let f = seed_zfs(None);
+    let landing = format!("{TGT}{}", crate::planner::TEMP_SUFFIX);
+    f.names.lock().unwrap().insert(landing.clone());
+    let e = run(&f).unwrap_err();
+    assert!(e.to_string().contains("is not this clone's"), "{e}");
+    assert!(f.has(&landing) && f.has(TGT));
+    assert!(!f.log.lock().unwrap().iter().any(|l| l.starts_with(&format!("destroy {landing}"))));
+}
