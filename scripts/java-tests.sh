@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# java-tests.sh: builds libvolclone (release) and java-bindings/build/volclone.jar with javac + jar
+# java-tests.sh: builds libvolclone_jni (release) and java-bindings/build/volclone.jar with javac + jar
 # (no Maven), then runs the JUnit 5 tests (JUnit from Debian's junit5 package) with -Xcheck:jni,
 # in the default locale and in tr-TR.
 # Prints "java: N passed, M failed".

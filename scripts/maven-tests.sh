@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # maven-tests.sh: the Java artifact as integrators get it: `mvn verify` in java-bindings/ builds
-# the jar with libvolclone for linux-x86_64 inside (plus the sources and javadoc jars) and runs
+# the jar with libvolclone_jni for linux-x86_64 inside (plus the sources and javadoc jars) and runs
 # the JUnit 5 suite under -Xcheck:jni with the library loaded from the jar's classes alone, on
 # Java 17 and again on the newer JDK of the machine (LINSTOR runs on 21). Prints
 # "maven: N passed, M failed".
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-cargo build --release -p volclone-ffi --quiet
+cargo build --release -p volclone-jni --quiet
 total=0; bad=0
 newer=$(ls -d /usr/lib/jvm/temurin-*-jdk-amd64 2>/dev/null | sort -V | tail -1 || true)
 for jdk in /usr/lib/jvm/java-17-openjdk-amd64 $newer; do
@@ -19,6 +19,6 @@ for jdk in /usr/lib/jvm/java-17-openjdk-amd64 $newer; do
   total=$((total + t)); bad=$((bad + f))
 done
 ls java-bindings/target/volclone-*.jar
-jar tf java-bindings/target/volclone-0.1.0.jar | grep -q 'io/volclone/native/linux-x86_64/libvolclone.so' || { echo "the jar lacks the native library"; exit 1; }
+jar tf java-bindings/target/volclone-0.1.0.jar | grep -q 'io/volclone/native/linux-x86_64/libvolclone_jni.so' || { echo "the jar lacks the native library"; exit 1; }
 echo "maven: $total passed, $bad failed"
 [ "$bad" = 0 ]

@@ -16,11 +16,11 @@ cargo build --release --quiet --bin volclone --features libzfs-core
 SHARE=$(mktemp -d /tmp/volclone-vm.XXXXXX)
 trap 'rm -rf "$SHARE"' EXIT
 cp target/release/volclone "$VM/lib.sh" "$VM/zfs-killer.sh" "$SHARE/"
-# The satellite scenario's Java side: libvolclone, the jar, the test program, and a jlink'ed
+# The satellite scenario's Java side: libvolclone_jni, the jar, the test program, and a jlink'ed
 # runtime (java.base + java.logging, cached under target/) with the two system libraries the JVM
 # needs that the guest lacks.
 scripts/java-build.sh
-cp target/release/libvolclone.so java-bindings/build/volclone.jar "$SHARE/"
+cp target/release/libvolclone_jni.so java-bindings/build/volclone.jar "$SHARE/"
 mkdir -p "$SHARE/satellite"
 javac --release 17 -Xlint:all -Werror -cp java-bindings/build/volclone.jar -d "$SHARE/satellite" "$VM/java/SatelliteFlow.java"
 JRE=target/zfsvm-jre-$(java -version 2>&1 | head -1 | tr -dc '0-9.')

@@ -22,7 +22,6 @@ mod log;
 mod plan;
 mod string;
 mod version;
-mod java;
 
 pub use cancel::*;
 pub use copy::*;

@@ -1,146 +1,18 @@
-//! The library's `tracing` events handed to the embedding program: a C log callback
-//! (`volclone_set_log_callback`) and, for the JVM, `java.lang.System.Logger` (java/log.rs). A
-//! minimal subscriber of our own, so the library pulls in no logging framework.
+//! `volclone_set_log_callback`: the library's log events to a C callback (the bridge itself is
+//! shared with the JNI library, in volclone-embed).
 
 use std::ffi::{CString, c_char, c_void};
-use std::fmt::Write as _;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::Arc;
 
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::subscriber::Interest;
-use tracing::{Event, Level, Metadata, Subscriber};
+use volclone_embed::log::{Host, LogSink, level_from, set_sink};
+pub use volclone_embed::log::volclone_log_level;
 
 use crate::error::volclone_status;
-
-/// Severity of a log message, most severe first.
-#[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum volclone_log_level {
-    /// Logging off (as a maximum level).
-    Off = 0,
-    /// Something failed.
-    Error = 1,
-    /// Something the operator should look at.
-    Warn = 2,
-    /// The steps of a clone.
-    Info = 3,
-    /// Details (commands run, choices made).
-    Debug = 4,
-    /// Everything.
-    Trace = 5,
-}
 
 /// A log callback: `level` is a `volclone_log_level`, `target` the library module, `message`
 /// the text; both strings are valid only during the call. Called on the thread that logs (any
 /// of the library's threads, or the caller's), possibly from several threads at once.
 pub type volclone_log_cb = Option<unsafe extern "C" fn(user: *mut c_void, level: u32, target: *const c_char, message: *const c_char)>;
-
-/// Where events go: the function takes the level, the target and the message.
-pub(crate) type LogSink = Arc<dyn Fn(volclone_log_level, &str, &str) + Send + Sync>;
-
-struct Sinks {
-    c: Option<(LogSink, volclone_log_level)>,
-    java: Option<(LogSink, volclone_log_level)>,
-}
-
-fn sinks() -> &'static RwLock<Sinks> {
-    static S: OnceLock<RwLock<Sinks>> = OnceLock::new();
-    S.get_or_init(|| RwLock::new(Sinks { c: None, java: None }))
-}
-
-fn level_of(l: &Level) -> volclone_log_level {
-    match *l {
-        Level::ERROR => volclone_log_level::Error,
-        Level::WARN => volclone_log_level::Warn,
-        Level::INFO => volclone_log_level::Info,
-        Level::DEBUG => volclone_log_level::Debug,
-        _ => volclone_log_level::Trace,
-    }
-}
-
-/// The level asked for in `VOLCLONE_LOG` (`error` ... `trace`), if any.
-pub(crate) fn env_level() -> Option<volclone_log_level> {
-    let v = std::env::var("VOLCLONE_LOG").ok()?.to_ascii_lowercase();
-    Some(match v.rsplit('=').next().unwrap_or_default() {
-        "off" => volclone_log_level::Off,
-        "error" => volclone_log_level::Error,
-        "warn" => volclone_log_level::Warn,
-        "info" => volclone_log_level::Info,
-        "debug" => volclone_log_level::Debug,
-        "trace" => volclone_log_level::Trace,
-        _ => return None,
-    })
-}
-
-/// Installs (or with `None` removes) the JVM's sink, up to `max` severity.
-pub(crate) fn set_java_sink(sink: Option<LogSink>, max: volclone_log_level) {
-    install();
-    sinks().write().unwrap_or_else(|p| p.into_inner()).java = sink.map(|s| (s, max));
-}
-
-/// Formats an event's message and fields as one line.
-struct Line(String);
-
-impl Visit for Line {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(self.0, "{}{value:?}", if self.0.is_empty() { "" } else { " " });
-        } else {
-            let _ = write!(self.0, "{}{}={value:?}", if self.0.is_empty() { "" } else { " " }, field.name());
-        }
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            let _ = write!(self.0, "{}{value}", if self.0.is_empty() { "" } else { " " });
-        } else {
-            let _ = write!(self.0, "{}{}={value}", if self.0.is_empty() { "" } else { " " }, field.name());
-        }
-    }
-}
-
-/// The subscriber: events only (spans are not used by the library).
-struct Bridge;
-
-impl Subscriber for Bridge {
-    fn register_callsite(&self, _: &'static Metadata<'static>) -> Interest {
-        // Sinks come and go at run time: ask `enabled` every time.
-        Interest::sometimes()
-    }
-    fn enabled(&self, m: &Metadata<'_>) -> bool {
-        let lvl = level_of(m.level());
-        let s = sinks().read().unwrap_or_else(|p| p.into_inner());
-        s.c.as_ref().is_some_and(|(_, max)| lvl <= *max) || s.java.as_ref().is_some_and(|(_, max)| lvl <= *max)
-    }
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, _: &Record<'_>) {}
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let m = event.metadata();
-        let lvl = level_of(m.level());
-        let mut line = Line(String::new());
-        event.record(&mut line);
-        let targets: Vec<LogSink> = {
-            let s = sinks().read().unwrap_or_else(|p| p.into_inner());
-            [&s.c, &s.java].into_iter().flatten().filter(|(_, max)| lvl <= *max).map(|(f, _)| f.clone()).collect()
-        };
-        for f in targets {
-            f(lvl, m.target(), &line.0);
-        }
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
-}
-
-/// Makes the bridge the process's subscriber, once (a host that set its own keeps it).
-fn install() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let _ = tracing::subscriber::set_global_default(Bridge);
-    });
-}
 
 struct CLog {
     cb: unsafe extern "C" fn(*mut c_void, u32, *const c_char, *const c_char),
@@ -166,20 +38,12 @@ impl CLog {
 #[unsafe(no_mangle)]
 pub extern "C" fn volclone_set_log_callback(cb: volclone_log_cb, user: *mut c_void, max_level: u32) -> volclone_status {
     ffi_boundary! {
-        install();
-        let max = match max_level {
-            0 => volclone_log_level::Off,
-            1 => volclone_log_level::Error,
-            2 => volclone_log_level::Warn,
-            3 => volclone_log_level::Info,
-            4 => volclone_log_level::Debug,
-            _ => volclone_log_level::Trace,
-        };
+        let max = level_from(max_level);
         let sink = cb.map(|cb| {
             let c = CLog { cb, user };
             Arc::new(move |lvl: volclone_log_level, target: &str, msg: &str| c.call(lvl, target, msg)) as LogSink
         });
-        sinks().write().unwrap_or_else(|p| p.into_inner()).c = sink.map(|s| (s, max));
+        set_sink(Host::C, sink, max);
         volclone_status::Ok
     }
 }

@@ -25,4 +25,4 @@ zpool export tmp-pool && zpool import -d /dev tmp-pool && zfs load-key tmp-pool/
 udevadm settle
 export LD_LIBRARY_PATH=/host/jre/lib:/host/jre/lib/server:/host/jre/syslib
 /host/jre/bin/java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xcheck:jni \
-  -Dvolclone.library.path=/host/libvolclone.so -cp /host/volclone.jar:/host/satellite SatelliteFlow
+  -Dvolclone.library.path=/host/libvolclone_jni.so -cp /host/volclone.jar:/host/satellite SatelliteFlow

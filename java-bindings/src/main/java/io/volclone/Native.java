@@ -9,19 +9,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The native methods of libvolclone, loaded once, from the first of: the file in the system
- * property {@code volclone.library.path}; {@code libvolclone.so} on {@code java.library.path};
+ * The native methods in libvolclone_jni (the JNI library built from the same sources as the C
+ * library, which exports only the C API), loaded once, from the first of: the file in the system
+ * property {@code volclone.library.path}; {@code libvolclone_jni.so} on {@code java.library.path};
  * the copy this jar carries for linux-x86_64 ({@code io/volclone/native/linux-x86_64/}),
  * extracted to a temporary file. The library's version must be this jar's; a failure names
  * everything that was tried.
  */
 final class Native {
-    /** System property with an explicit path to libvolclone.so. */
+    /** System property with an explicit path to libvolclone_jni.so. */
     static final String PATH_PROPERTY = "volclone.library.path";
     /** The library version these classes are made for (the crate's and the jar's version). */
     static final String EXPECTED_VERSION = "0.1.0";
     /** Where the jar carries the library. */
-    static final String BUNDLED = "/io/volclone/native/linux-x86_64/libvolclone.so";
+    static final String BUNDLED = "/io/volclone/native/linux-x86_64/libvolclone_jni.so";
 
     static {
         List<String> tried = new ArrayList<>();
@@ -30,19 +31,19 @@ final class Native {
         if (explicit != null && !explicit.isEmpty()) {
             loaded = attempt(tried, PATH_PROPERTY + "=" + explicit, () -> System.load(new File(explicit).getAbsolutePath()));
         } else {
-            loaded = attempt(tried, "libvolclone.so in java.library.path=" + System.getProperty("java.library.path"),
-                () -> System.loadLibrary("volclone"));
+            loaded = attempt(tried, "libvolclone_jni.so in java.library.path=" + System.getProperty("java.library.path"),
+                () -> System.loadLibrary("volclone_jni"));
             if (!loaded) {
                 loaded = attempt(tried, "the copy in the jar (" + BUNDLED + ")", Native::loadBundled);
             }
         }
         if (!loaded) {
-            throw new UnsatisfiedLinkError("cannot load libvolclone: tried " + String.join("; ", tried)
-                + " (set -D" + PATH_PROPERTY + "=/path/to/libvolclone.so to load a file directly)");
+            throw new UnsatisfiedLinkError("cannot load libvolclone_jni: tried " + String.join("; ", tried)
+                + " (set -D" + PATH_PROPERTY + "=/path/to/libvolclone_jni.so to load a file directly)");
         }
         String have = version();
         if (!EXPECTED_VERSION.equals(have)) {
-            throw new UnsatisfiedLinkError("libvolclone " + have + " was loaded (" + tried.get(tried.size() - 1)
+            throw new UnsatisfiedLinkError("libvolclone_jni " + have + " was loaded (" + tried.get(tried.size() - 1)
                 + "), but these classes are for " + EXPECTED_VERSION + ": use the jar and library of one release");
         }
         initLogging(Log.maxLevel());
@@ -66,7 +67,7 @@ final class Native {
                 throw new IllegalStateException("not in this jar (a build without the native library)");
             }
             Path dir = Files.createTempDirectory("volclone-native");
-            Path lib = dir.resolve("libvolclone.so");
+            Path lib = dir.resolve("libvolclone_jni.so");
             Files.copy(in, lib);
             lib.toFile().deleteOnExit();
             dir.toFile().deleteOnExit();

@@ -69,11 +69,11 @@ class BridgeTest {
         String cp = Path.of(LoadProbe.class.getProtectionDomain().getCodeSource().getLocation().toURI()) + File.pathSeparator
             + Path.of(ClonePlanner.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Process p = new ProcessBuilder(java, "-cp", cp,
-            "-Dvolclone.library.path=/nonexistent/libvolclone.so", "io.volclone.LoadProbe")
+            "-Dvolclone.library.path=/nonexistent/libvolclone_jni.so", "io.volclone.LoadProbe")
             .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), out);
-        assertTrue(out.contains("cannot load libvolclone: tried volclone.library.path=/nonexistent/libvolclone.so"), out);
+        assertTrue(out.contains("cannot load libvolclone_jni: tried volclone.library.path=/nonexistent/libvolclone_jni.so"), out);
     }
 
     @Test

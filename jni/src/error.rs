@@ -5,7 +5,7 @@ use jni::objects::{JObject, JString, JThrowable};
 use jni::refs::Global;
 use jni::{Env, EnvUnowned, JValue, jni_sig, jni_str};
 
-use crate::error::volclone_status;
+use volclone_embed::volclone_status;
 
 /// What a native body can fail with.
 pub(super) enum JavaError {

@@ -8,19 +8,18 @@ use jni::refs::Global;
 use jni::sys::jint;
 use jni::{EnvUnowned, JValue, JavaVM, jni_sig, jni_str};
 
-use super::error::run;
-use crate::log::{LogSink, env_level, set_java_sink, volclone_log_level};
+use crate::error::run;
+use volclone_embed::log::{Host, LogSink, env_level, level_from, set_sink, volclone_log_level};
 
 /// `static native void initLogging(int maxLevel)`: routes events up to `maxLevel` (a
 /// `volclone_log_level`; `VOLCLONE_LOG` raises it) to `Log.log`. 0 turns it off.
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_io_volclone_Native_initLogging<'l>(mut env: EnvUnowned<'l>, _class: JClass<'l>, max_level: jint) {
-    run(&mut env, |env| -> super::error::JResult<()> {
-        let levels = [volclone_log_level::Off, volclone_log_level::Error, volclone_log_level::Warn, volclone_log_level::Info, volclone_log_level::Debug];
-        let asked = levels.get(max_level.max(0) as usize).copied().unwrap_or(volclone_log_level::Trace);
+    run(&mut env, |env| -> crate::error::JResult<()> {
+        let asked = level_from(max_level.max(0) as u32);
         let max = asked.max(env_level().unwrap_or(volclone_log_level::Off));
         if max == volclone_log_level::Off {
-            set_java_sink(None, max);
+            set_sink(Host::Java, None, max);
             return Ok(());
         }
         // The class is looked up here, on a Java thread: native threads see only the system
@@ -40,7 +39,7 @@ pub extern "system" fn Java_io_volclone_Native_initLogging<'l>(mut env: EnvUnown
                 Ok(())
             });
         });
-        set_java_sink(Some(sink), max);
+        set_sink(Host::Java, Some(sink), max);
         Ok(())
     })
 }

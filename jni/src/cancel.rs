@@ -10,7 +10,7 @@ use jni::objects::JClass;
 use jni::sys::jlong;
 use volclone_core::copy::CancelToken;
 
-use super::error::{JResult, JavaError, run};
+use crate::error::{JResult, JavaError, run};
 
 fn registry() -> &'static Mutex<HashMap<jlong, Arc<CancelToken>>> {
     static REG: OnceLock<Mutex<HashMap<jlong, Arc<CancelToken>>>> = OnceLock::new();

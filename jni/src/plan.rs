@@ -3,7 +3,7 @@
 use jni::EnvUnowned;
 use jni::objects::{JClass, JObject, JString};
 
-use super::error::{new_string, run, string_arg};
+use crate::error::{new_string, run, string_arg};
 
 /// `static native String version()`.
 #[unsafe(no_mangle)]
@@ -29,5 +29,5 @@ pub extern "system" fn Java_io_volclone_Native_planJson<'l>(
 /// `static native void testPanic()`: panics, so tests can see the boundary turn it into an exception.
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_io_volclone_Native_testPanic<'l>(mut env: EnvUnowned<'l>, _class: JClass<'l>) {
-    run(&mut env, |_env| -> super::error::JResult<()> { panic!("test panic from Native.testPanic") })
+    run(&mut env, |_env| -> crate::error::JResult<()> { panic!("test panic from Native.testPanic") })
 }

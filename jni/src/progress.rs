@@ -11,8 +11,8 @@ use jni::refs::Global;
 use jni::{AttachConfig, Env, JValue, JavaVM, jni_sig, jni_str};
 use volclone_core::copy::{self, CancelToken, Progress, ProgressUpdate, on_reporter_thread};
 
-use super::error::{JResult, JavaError};
-use crate::error::volclone_status;
+use crate::error::{JResult, JavaError};
+use volclone_embed::volclone_status;
 
 struct JavaListener {
     vm: JavaVM,

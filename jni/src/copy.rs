@@ -7,8 +7,8 @@ use jni::objects::{JClass, JObject, JString};
 use jni::sys::jlong;
 use volclone_core::copy::{self, CopyOptions};
 
-use super::error::{JavaError, new_string, run, string_arg};
-use super::progress::with_listener;
+use crate::error::{JavaError, new_string, run, string_arg};
+use crate::progress::with_listener;
 
 /// `static native String copy(String source, String target, String optionsJson,
 /// ProgressListener listener, long cancelHandle) throws VolcloneException`: the report as JSON.

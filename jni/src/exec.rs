@@ -7,8 +7,8 @@ use volclone_core::CloneRequest;
 use volclone_core::exec::{self, ExecOptions};
 use volclone_core::zfs::{ZfsCli, facts};
 
-use super::error::{JavaError, new_string, run, string_arg};
-use super::progress::with_listener;
+use crate::error::{JavaError, new_string, run, string_arg};
+use crate::progress::with_listener;
 
 /// `static native String execute(String requestJson, String optionsJson, ProgressListener
 /// listener, long cancelHandle) throws VolcloneException`: the report as JSON.
