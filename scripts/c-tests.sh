@@ -20,18 +20,21 @@ step "header compiles as C11 and C++17 with ${WARN[*]}"
 echo '#include <volclone.h>' | gcc -std=c11 "${WARN[@]}" -pedantic $(pkg-config --cflags volclone) -x c -fsyntax-only -
 echo '#include <volclone.h>' | g++ -std=c++17 "${WARN[@]}" $(pkg-config --cflags volclone) -x c++ -fsyntax-only -
 
-step "the shared library exports the header's functions, nothing else"
-exports=$(nm -D --defined-only "$PREFIX/lib/libvolclone.so.0" | awk '$2 == "T" {print $3}')
-extra=$(grep -vE '^volclone_[a-z_]+$' <<<"$exports" || true)
-[ -z "$extra" ] || { echo "unexpected exports: $extra"; exit 1; }
-for f in $(grep -oE '\bvolclone_[a-z_]+\(' include/volclone.h | tr -d '(' | sort -u); do
-  grep -qx "$f" <<<"$exports" || { echo "$f is in the header but not exported"; exit 1; }
-done
+step "the libraries export the header's functions, nothing else (versioned VOLCLONE_$(cat ffi/abi/soversion) in the .so)"
+api=$(grep -oE '\bvolclone_[a-z_]+\(' include/volclone.h | tr -d '(' | sort -u)
+so_exports=$(objdump -T "$PREFIX/lib/libvolclone.so.$(cat ffi/abi/soversion)" | awk '$2 == "g" && $4 == ".text" {print $6 " " $7}' | sort)
+want=$(sed "s/^/VOLCLONE_$(cat ffi/abi/soversion) /" <<<"$api" | sort)
+[ "$so_exports" = "$want" ] || { echo "the .so exports differ from the header's functions:"; diff <(echo "$want") <(echo "$so_exports") || true; exit 1; }
+a_globals=$(readelf -sW "$PREFIX/lib/libvolclone.a" | awk '$5 == "GLOBAL" && $7 != "UND" {print $8}' | sort)
+[ "$a_globals" = "$api" ] || { echo "the archive's global symbols differ from the header's functions:"; diff <(echo "$api") <(echo "$a_globals") | head; exit 1; }
+
+step "ABI against the baseline (abidw/abidiff)"
+scripts/abi-check.sh
 
 step "tool, dynamic and static"
 gcc "${CFLAGS[@]}" tools/volclone-copy.c -o "$W/volclone-copy" "${DYN[@]}"
 gcc "${CFLAGS[@]}" tools/volclone-copy.c -o "$W/volclone-copy-static" "${STATIC[@]}"
-grep -q 'libvolclone.so.0' <<<"$(ldd "$W/volclone-copy")" || { echo "dynamic tool does not link libvolclone.so.0"; exit 1; }
+grep -q "libvolclone.so.$(cat ffi/abi/soversion)" <<<"$(ldd "$W/volclone-copy")" || { echo "dynamic tool does not link libvolclone.so.$(cat ffi/abi/soversion)"; exit 1; }
 if grep -q libvolclone <<<"$(ldd "$W/volclone-copy-static")"; then echo "static tool links libvolclone dynamically"; exit 1; fi
 head -c 3000000 /dev/urandom > "$W/src.img"
 for t in volclone-copy volclone-copy-static; do

@@ -1,26 +1,26 @@
 #!/usr/bin/env bash
-# install.sh PREFIX: builds libvolclone (release) and installs the shared and static library,
-# include/volclone.h, a pkg-config file and the valgrind suppressions under PREFIX (lib/,
-# include/, lib/pkgconfig/, share/volclone/).
+# install.sh PREFIX: builds libvolclone (release, scripts/libvolclone.sh) and installs the shared
+# and static library, include/volclone.h, the pkg-config files (volclone.pc, volclone-static.pc)
+# and the valgrind suppressions under PREFIX (lib/, include/, lib/pkgconfig/, share/volclone/).
+# DESTDIR is prepended to every installed path (for packaging), not to the paths in the .pc files.
 set -euo pipefail
 PREFIX=${1:?usage: scripts/install.sh PREFIX}
+DEST=${DESTDIR:-}$PREFIX
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-cargo build --release -p volclone-ffi --quiet
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-# The native libraries a static link needs, as rustc reports them.
-PRIVATE=$(cargo rustc --release -p volclone-ffi --quiet --crate-type staticlib -- --print native-static-libs 2>&1 \
-  | sed -n 's/.*native-static-libs: //p' | tail -1)
-mkdir -p "$PREFIX/lib/pkgconfig" "$PREFIX/include" "$PREFIX/share/volclone"
-install -m 0755 target/release/libvolclone.so "$PREFIX/lib/libvolclone.so.$VERSION"
-ln -sf "libvolclone.so.$VERSION" "$PREFIX/lib/libvolclone.so.0"
-ln -sf libvolclone.so.0 "$PREFIX/lib/libvolclone.so"
-install -m 0644 target/release/libvolclone.a "$PREFIX/lib/libvolclone.a"
-install -m 0644 include/volclone.h "$PREFIX/include/volclone.h"
-install -m 0644 ffi/volclone.supp "$PREFIX/share/volclone/volclone.supp"
-sed -e "s|@PREFIX@|$PREFIX|" -e "s|@VERSION@|$VERSION|" -e "s|@PRIVATE_LIBS@|${PRIVATE:--lgcc_s -lpthread -ldl -lm -lc}|" \
-  ffi/volclone.pc.in > "$PREFIX/lib/pkgconfig/volclone.pc"
-# A static link names the archive itself: -lvolclone would pick the shared library.
-sed -e "s|@PREFIX@|$PREFIX|" -e "s|@VERSION@|$VERSION|" -e "s|@PRIVATE_LIBS@|${PRIVATE:--lgcc_s -lpthread -ldl -lm -lc}|" \
-  ffi/volclone-static.pc.in > "$PREFIX/lib/pkgconfig/volclone-static.pc"
-echo "installed libvolclone $VERSION under $PREFIX"
+SOVERSION=$(cat ffi/abi/soversion)
+LIBDIR=${LIBDIR:-lib}
+B=target/release/libvolclone
+scripts/libvolclone.sh "$B" >/dev/null
+mkdir -p "$DEST/$LIBDIR/pkgconfig" "$DEST/include" "$DEST/share/volclone"
+install -m 0644 "$B/libvolclone.so.$SOVERSION" "$DEST/$LIBDIR/libvolclone.so.$SOVERSION"
+ln -sf "libvolclone.so.$SOVERSION" "$DEST/$LIBDIR/libvolclone.so"
+install -m 0644 "$B/libvolclone.a" "$DEST/$LIBDIR/libvolclone.a"
+install -m 0644 include/volclone.h "$DEST/include/volclone.h"
+install -m 0644 ffi/volclone.supp "$DEST/share/volclone/volclone.supp"
+for pc in volclone volclone-static; do
+  sed -e "s|@PREFIX@|$PREFIX|" -e "s|@LIBDIR@|$LIBDIR|" -e "s|@VERSION@|$VERSION|" \
+    -e "s|@PRIVATE_LIBS@|$(cat "$B/native-static-libs")|" "ffi/$pc.pc.in" > "$DEST/$LIBDIR/pkgconfig/$pc.pc"
+done
+echo "installed libvolclone $VERSION (libvolclone.so.$SOVERSION) under $DEST"
