@@ -9,9 +9,24 @@ use volclone_core::copy::{self, CancelToken, CopyOptions, IoMode, SparseMode};
 use volclone_core::exec::{self, ExecOptions};
 use volclone_core::request::{MAX_REQUEST_BYTES, PlanOptions, ProviderKind, REQUEST_VERSION, ZfsVersion};
 use volclone_core::zfs::{ZfsCli, ZfsOps, facts};
-use volclone_core::{CloneRequest, Error, Strategy, examples, planner};
+use volclone_core::{CloneRequest, Error, Strategy, examples, planner, schema};
 
 use crate::render;
+
+/// `println!` that ends volclone quietly when the reader of stdout has gone (`volclone plan |
+/// head`) instead of panicking. Only for what volclone prints once its work is done or when it
+/// only prints: a broken pipe there loses nothing.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            eprintln!("volclone: writing to stdout: {e}");
+        }
+    }};
+}
 
 /// Exit code for errors (bad input, I/O, refusals).
 pub const EXIT_ERROR: u8 = 1;
@@ -43,6 +58,9 @@ enum Command {
         /// Plan the built-in seed case (incus#2075) instead of reading a request.
         #[arg(long, conflicts_with = "request")]
         example: bool,
+        /// Print the JSON Schema of the request (default) or of the plan, and nothing else.
+        #[arg(long, value_name = "request|plan", num_args = 0..=1, default_missing_value = "request", exclusive = true)]
+        schema: Option<String>,
     },
     /// Copy a block device or file onto another (the `dd` replacement).
     Copy {
@@ -131,6 +149,32 @@ enum Command {
     /// The main job on built-in data, no ZFS pool needed: plan the seed case (LINSTOR's stock
     /// choice next to volclone's), then a verified block copy between two temporary files.
     Demo,
+    /// Files for packagers: man pages, shell completions, JSON Schemas.
+    #[command(hide = true)]
+    Generate {
+        #[command(subcommand)]
+        what: Generate,
+    },
+}
+
+/// What `volclone generate` writes.
+#[derive(Subcommand)]
+enum Generate {
+    /// Man pages (volclone.1, volclone-plan.1, ...) into DIR.
+    Man {
+        /// Output directory (created).
+        dir: PathBuf,
+    },
+    /// A completion script for SHELL on stdout.
+    Completion {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// request.schema.json and plan.schema.json into DIR.
+    Schemas {
+        /// Output directory (created).
+        dir: PathBuf,
+    },
 }
 
 /// Options shared by the commands that run a plan.
@@ -164,10 +208,35 @@ impl ExecArgs {
     }
 }
 
+/// `volclone generate`: the packaged files, from the same definitions the program runs on.
+fn generate(what: Generate) -> Result<ExitCode, Error> {
+    use clap::CommandFactory;
+    match what {
+        Generate::Man { dir } => {
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, None, e))?;
+            clap_mangen::generate_to(Cli::command(), &dir).map_err(|e| Error::io("write man pages into", &dir, None, e))?;
+        }
+        Generate::Completion { shell } => clap_complete::generate(shell, &mut Cli::command(), "volclone", &mut std::io::stdout()),
+        Generate::Schemas { dir } => {
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, None, e))?;
+            for (doc, name) in [(schema::Document::Request, "request"), (schema::Document::Plan, "plan")] {
+                let path = dir.join(format!("{name}.schema.json"));
+                std::fs::write(&path, format!("{:#}\n", schema::schema(doc))).map_err(|e| Error::io("write", &path, None, e))?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Parses the command line and runs the command.
 pub fn run() -> Result<ExitCode, Error> {
     match Cli::parse().command {
-        Command::Plan { request, json, linstor_stock, compare, example } => {
+        Command::Plan { schema: Some(doc), .. } => {
+            out!("{:#}", schema::schema(schema::Document::parse(&doc)?));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate { what } => generate(what),
+        Command::Plan { request, json, linstor_stock, compare, example, schema: None } => {
             let mut req = if example { examples::seed_case() } else { read_request(request)? };
             req.options.linstor_stock |= linstor_stock;
             plan(req, json, compare)
@@ -215,9 +284,9 @@ pub fn run() -> Result<ExitCode, Error> {
 fn show_plan(req: &CloneRequest, json: bool) -> volclone_core::Plan {
     let plan = planner::plan(req);
     if json {
-        println!("{}", serde_json::json!({ "request": req, "plan": plan }));
+        out!("{}", serde_json::json!({ "request": req, "plan": plan }));
     } else {
-        println!("{}", render::plan_table(req, &plan));
+        out!("{}", render::plan_table(req, &plan));
     }
     plan
 }
@@ -240,9 +309,9 @@ fn execute(zfs: &dyn ZfsOps, req: &CloneRequest, args: &ExecArgs) -> Result<Exit
     if mode == ProgressMode::Json {
         json_line(serde_json::json!({ "event": "done", "report": report }));
     } else if json {
-        println!("{}", serde_json::to_string(&report).unwrap_or_default());
+        out!("{}", serde_json::to_string(&report).unwrap_or_default());
     } else {
-        println!("cloned {} -> {} with {} ({} bytes)", req.source.volume, req.target.volume, report.strategy, report.bytes);
+        out!("cloned {} -> {} with {} ({} bytes)", req.source.volume, req.target.volume, report.strategy, report.bytes);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -385,15 +454,15 @@ fn plan(req: CloneRequest, json: bool, compare: bool) -> Result<ExitCode, Error>
         stock.options.linstor_stock = true;
         let mut ours = req.clone();
         ours.options.linstor_stock = false;
-        println!("{}", render::plan_table(&stock, &planner::plan(&stock)));
-        println!("{}", render::plan_table(&ours, &planner::plan(&ours)));
+        out!("{}", render::plan_table(&stock, &planner::plan(&stock)));
+        out!("{}", render::plan_table(&ours, &planner::plan(&ours)));
         return Ok(exit_for(&planner::plan(&ours)));
     }
     let plan = planner::plan(&req);
     if json {
-        println!("{}", plan.to_json());
+        out!("{}", plan.to_json());
     } else {
-        println!("{}", render::plan_table(&req, &plan));
+        out!("{}", render::plan_table(&req, &plan));
     }
     Ok(exit_for(&plan))
 }
@@ -413,17 +482,17 @@ fn run_copy(source: &std::path::Path, target: &std::path::Path, opts: &CopyOptio
     if mode == ProgressMode::Json {
         json_line(serde_json::json!({ "event": "done", "report": report }));
     } else if json {
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        out!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
-        println!("{}", render::copy_report(&report));
+        out!("{}", render::copy_report(&report));
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn demo() -> Result<ExitCode, Error> {
-    println!("== 1. The seed case (incus#2075): encrypted ZFS pool, target pre-created by LINSTOR ==\n");
+    out!("== 1. The seed case (incus#2075): encrypted ZFS pool, target pre-created by LINSTOR ==\n");
     let code = plan(examples::seed_case(), false, true)?;
-    println!("== 2. A verified block copy between two temporary files (thin target) ==\n");
+    out!("== 2. A verified block copy between two temporary files (thin target) ==\n");
     let dir = std::env::temp_dir().join(format!("volclone-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, None, e))?;
     let result = demo_copy(&dir);
@@ -452,10 +521,10 @@ fn demo_copy(dir: &std::path::Path) -> Result<(), Error> {
     }
     f.write_all_at(&vec![0u8; 2 * mib as usize], 2 * mib).map_err(|e| Error::io("write", &src, Some(2 * mib), e))?;
     drop(f);
-    println!("source {} (64 MiB, 16 MiB of data), target {} (created thin)\n", src.display(), tgt.display());
-    println!("$ volclone copy --create --verify {} {}", src.display(), tgt.display());
+    out!("source {} (64 MiB, 16 MiB of data), target {} (created thin)\n", src.display(), tgt.display());
+    out!("$ volclone copy --create --verify {} {}", src.display(), tgt.display());
     run_copy(&src, &tgt, &CopyOptions::default().create_target(true).verify(true), false, ProgressMode::None)?;
     let alloc = |p: &std::path::Path| std::fs::metadata(p).map(|m| std::os::unix::fs::MetadataExt::blocks(&m) * 512 / mib).unwrap_or(0);
-    println!("\nallocated: source {} MiB, target {} MiB (thin stays thin)", alloc(&src), alloc(&tgt));
+    out!("\nallocated: source {} MiB, target {} MiB (thin stays thin)", alloc(&src), alloc(&tgt));
     Ok(())
 }

@@ -228,3 +228,105 @@ fn sigterm_cancels_a_copy_cleanly() {
     let err = text(&o.stderr);
     assert!(err.contains("signal 15 received: cancelling") && err.contains("cancelled after"), "{err}");
 }
+
+/// The JSON Schema `volclone plan --schema [request|plan]` prints, compiled.
+fn schema(doc: &str) -> jsonschema::Validator {
+    let o = volclone(&["plan", "--schema", doc], None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    jsonschema::validator_for(&s).unwrap()
+}
+
+fn errors(v: &jsonschema::Validator, doc: &serde_json::Value) -> Vec<String> {
+    v.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path())).collect()
+}
+
+#[test]
+fn schemas_accept_every_example_and_its_plan_and_refuse_what_the_parser_refuses() {
+    let (req_schema, plan_schema) = (schema("request"), schema("plan"));
+    let seed: serde_json::Value = serde_json::from_str(SEED).unwrap();
+    // The shipped example and variants over every provider, option and outcome.
+    let mut examples = vec![seed.clone()];
+    let variant = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut r = seed.clone();
+        f(&mut r);
+        r
+    };
+    examples.push(variant(&|r| r["source"]["snapshot"] = "CF_5eed0001".into()));
+    examples.push(variant(&|r| r["options"]["use_zfs_clone"] = true.into()));
+    examples.push(variant(&|r| r["options"]["forbid"] = serde_json::json!(["ZFS_COPY", "DD", "ZFS_RAW_COPY"])));
+    examples.push(variant(&|r| r["options"]["linstor_stock"] = true.into()));
+    examples.push(variant(&|r| {
+        for side in ["source", "target"] {
+            r[side]["provider"] = "LVM_THIN".into();
+            r[side]["volume"] = format!("vg0/{side}").into();
+            r[side].as_object_mut().unwrap().remove("zfs");
+        }
+    }));
+    examples.push(variant(&|r| {
+        r["target"]["provider"] = "FILE_THIN".into();
+        r["target"]["volume"] = "/var/lib/images/clone 1.img".into();
+        r["target"]["exists"] = false.into();
+        r["target"].as_object_mut().unwrap().remove("zfs");
+    }));
+    let mut plans = 0;
+    for ex in &examples {
+        let errs = errors(&req_schema, ex);
+        assert!(errs.is_empty(), "request schema refuses an example: {errs:?}\n{ex:#}");
+        let o = volclone(&["plan", "--json", "-"], Some(&ex.to_string()));
+        let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)));
+        let errs = errors(&plan_schema, &out);
+        assert!(errs.is_empty(), "plan schema refuses a plan: {errs:?}\n{out:#}");
+        plans += 1;
+    }
+    assert_eq!(plans, examples.len());
+    // What the parser refuses, the schema refuses too: an unknown field, a wrong enum name, a
+    // missing required field; and a plan with a made-up strategy.
+    for bad in [
+        variant(&|r| r["source"]["sise_bytes"] = 1.into()),
+        variant(&|r| r["source"]["provider"] = "ZFS_THICK".into()),
+        variant(&|r| {
+            r.as_object_mut().unwrap().remove("target");
+        }),
+        variant(&|r| r["options"]["forbid"] = serde_json::json!([42])),
+    ] {
+        assert!(!errors(&req_schema, &bad).is_empty(), "request schema accepts {bad:#}");
+        let o = volclone(&["plan", "--json", "-"], Some(&bad.to_string()));
+        assert_eq!(o.status.code(), Some(1), "the parser accepts what the schema refuses: {bad:#}");
+    }
+    let o = volclone(&["plan", "--json", "--example"], None);
+    let mut plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(errors(&plan_schema, &plan).is_empty());
+    plan["chosen"] = "ZFS_TELEPORT".into();
+    assert!(!errors(&plan_schema, &plan).is_empty(), "plan schema accepts a made-up strategy");
+    // The command names what it takes.
+    let o = volclone(&["plan", "--schema", "reply"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("schema \"reply\": give request or plan"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn generate_writes_man_pages_completions_and_schemas_from_the_cli_definition() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let o = volclone(&["generate", "man", d], None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    for cmd in ["volclone", "volclone-plan", "volclone-copy", "volclone-clone", "volclone-run", "volclone-demo"] {
+        let page = std::fs::read_to_string(dir.path().join(format!("{cmd}.1"))).unwrap();
+        assert!(page.starts_with(".ie") || page.contains(".TH"), "{cmd}.1 is not a man page");
+    }
+    let clone = std::fs::read_to_string(dir.path().join("volclone-clone.1")).unwrap();
+    assert!(clone.contains("use\\-zfs\\-clone"), "volclone-clone.1 lacks --use-zfs-clone");
+    assert!(!dir.path().join("volclone-generate.1").exists(), "the hidden packaging command got a page");
+    let o = volclone(&["generate", "completion", "bash"], None);
+    assert!(o.status.success());
+    assert!(text(&o.stdout).contains("complete -F _volclone"), "{}", text(&o.stdout));
+    let o = volclone(&["generate", "schemas", d], None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("request.schema.json")).unwrap()).unwrap();
+    let printed: serde_json::Value = serde_json::from_slice(&volclone(&["plan", "--schema"], None).stdout).unwrap();
+    assert_eq!(written, printed);
+    let o = volclone(&["generate", "completion", "tcsh"], None);
+    assert_eq!(o.status.code(), Some(2), "clap refuses an unknown shell");
+}

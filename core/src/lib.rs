@@ -15,6 +15,8 @@ pub mod names;
 pub mod plan;
 pub mod planner;
 pub mod request;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod strategy;
 pub mod zfs;
 

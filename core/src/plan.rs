@@ -13,6 +13,7 @@ pub const PLAN_VERSION: u32 = 1;
 
 /// Which rules produced the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PlanMode {
     /// volclone's rules.
@@ -23,6 +24,7 @@ pub enum PlanMode {
 
 /// An ordered clone plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Plan {
     /// Format version ([`PLAN_VERSION`]).
     pub version: u32,
@@ -65,6 +67,7 @@ impl Plan {
 
 /// A usable strategy with what it will do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Candidate {
     /// The strategy.
     pub strategy: Strategy,
@@ -85,6 +88,7 @@ pub struct Candidate {
 
 /// A strategy that is not used, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Rejection {
     /// The strategy.
     pub strategy: Strategy,
@@ -95,6 +99,7 @@ pub struct Rejection {
 /// One operation of a plan: what it does as data, the exact commands it amounts to, and the same
 /// shell-quoted for people.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Step {
     /// What to do.
     #[serde(flatten)]
@@ -121,6 +126,7 @@ impl From<StepOp> for Step {
 
 /// The operations an executor knows how to run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum StepOp {
     /// `zfs snapshot -o k=v ... DATASET@NAME`.

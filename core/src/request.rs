@@ -12,6 +12,7 @@ pub const REQUEST_VERSION: u32 = 1;
 
 /// A clone request: what is known about both volumes, and the caller's options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CloneRequest {
     /// Format version; must be [`REQUEST_VERSION`].
@@ -27,6 +28,7 @@ pub struct CloneRequest {
 
 /// LINSTOR's `DeviceProviderKind` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[allow(missing_docs)]
 pub enum ProviderKind {
@@ -67,6 +69,7 @@ impl ProviderKind {
 
 /// LINSTOR's `DeviceLayerKind` names, top to bottom of a volume's stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[allow(missing_docs)]
 pub enum LayerKind {
@@ -93,6 +96,7 @@ pub fn layer_names(layers: &[LayerKind]) -> String {
 
 /// Where DRBD keeps its metadata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DrbdMetadata {
     /// At the end of the backing device (LINSTOR's default): part of what a copy carries.
@@ -105,6 +109,7 @@ pub enum DrbdMetadata {
 
 /// Whether an encrypted dataset's key is loaded (`zfs get keystatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum KeyStatus {
     /// Loaded: data can be read and written.
@@ -118,6 +123,7 @@ pub enum KeyStatus {
 /// ZFS encryption facts. For the source, its own; for the target, what the target has if it
 /// exists, else what a new dataset at that name inherits from its parent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ZfsFacts {
     /// `encryption` property: `off`, or a cipher such as `aes-256-gcm`.
@@ -146,6 +152,7 @@ impl ZfsFacts {
 
 /// What is known about one volume.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VolumeFacts {
     /// The storage provider.
@@ -258,6 +265,7 @@ impl VolumeFacts {
 
 /// The caller's choices.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PlanOptions {
     /// Allow `ZFS_CLONE` (LINSTOR's `UseZFSClone`).

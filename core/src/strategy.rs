@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// A way to clone a volume. Names and priorities follow LINSTOR's
 /// `DeviceHandler.CloneStrategy`; lower priority numbers are preferred.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Strategy {
     /// `lvcreate --snapshot` of the source thin LV (same thin pool only).

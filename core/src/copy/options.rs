@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 
 /// How zero runs of the source are treated on the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SparseMode {
     /// Zero runs are not written; the target is made to read zeros there by the cheapest means
@@ -44,6 +45,7 @@ impl SparseMode {
 
 /// How the two sides are opened: O_DIRECT or through the page cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IoMode {
     /// O_DIRECT when the target is a block device, buffered I/O onto files. Measured faster
@@ -78,6 +80,7 @@ pub const MAX_BUFFER_BYTES: usize = 1 << 30;
 
 /// Options of a copy. Start from [`CopyOptions::default`] and chain the setters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct CopyOptions {
     /// Parallel workers (1..=64).

@@ -1,0 +1,42 @@
+//! JSON Schemas (draft 2020-12) of the two documents callers exchange with volclone: the clone
+//! request they send and the plan they get back. Generated from the same types serde reads and
+//! writes, so they cannot drift from the code.
+
+use serde_json::Value;
+
+/// Which document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    /// The request (`volclone plan`, `volclone run`, `volclone_plan_json`).
+    Request,
+    /// The plan (`volclone plan --json`, `volclone_plan_json`'s output).
+    Plan,
+}
+
+impl Document {
+    /// Parses `request` or `plan`; the error names the value and the choices.
+    pub fn parse(name: &str) -> crate::error::Result<Self> {
+        match name {
+            "request" => Ok(Document::Request),
+            "plan" => Ok(Document::Plan),
+            other => Err(crate::Error::InvalidArgument(format!("schema {other:?}: give request or plan"))),
+        }
+    }
+}
+
+/// The schema of `doc`, with its `$id` and a title naming volclone's version.
+pub fn schema(doc: Document) -> Value {
+    let (mut s, name) = match doc {
+        Document::Request => (schemars::schema_for!(crate::CloneRequest), "request"),
+        Document::Plan => (schemars::schema_for!(crate::plan::Plan), "plan"),
+    };
+    if doc == Document::Request {
+        // serde's alias is invisible to schemars: a request may name BLOCK_COPY by LINSTOR's name.
+        if let Some(one_of) = s.get_mut("$defs").and_then(|d| d.get_mut("Strategy")).and_then(|st| st.get_mut("oneOf")).and_then(|o| o.as_array_mut()) {
+            one_of.push(serde_json::json!({ "const": "DD", "description": "LINSTOR's name of BLOCK_COPY.", "type": "string" }));
+        }
+    }
+    s.insert("$id".into(), format!("https://volclone.invalid/schema/{}/{name}.schema.json", crate::VERSION).into());
+    s.insert("title".into(), format!("volclone {} {name}", crate::VERSION).into());
+    s.to_value()
+}
