@@ -25,4 +25,12 @@ public final class ClonePlanner {
     public static String libraryVersion() {
         return Native.version();
     }
+
+    /**
+     * Where the native library was loaded from, as the loader tried it: the {@code
+     * volclone.library.path} file, {@code java.library.path}, or the copy in the jar.
+     */
+    public static String librarySource() {
+        return Native.LOADED_FROM;
+    }
 }

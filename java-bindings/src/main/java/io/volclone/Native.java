@@ -23,6 +23,8 @@ final class Native {
     static final String EXPECTED_VERSION = "0.1.0";
     /** Where the jar carries the library. */
     static final String BUNDLED = "/io/volclone/native/linux-x86_64/libvolclone_jni.so";
+    /** What the library was loaded from (the successful attempt's description). */
+    static final String LOADED_FROM;
 
     static {
         List<String> tried = new ArrayList<>();
@@ -41,9 +43,10 @@ final class Native {
             throw new UnsatisfiedLinkError("cannot load libvolclone_jni: tried " + String.join("; ", tried)
                 + " (set -D" + PATH_PROPERTY + "=/path/to/libvolclone_jni.so to load a file directly)");
         }
+        LOADED_FROM = tried.get(tried.size() - 1);
         String have = version();
         if (!EXPECTED_VERSION.equals(have)) {
-            throw new UnsatisfiedLinkError("libvolclone_jni " + have + " was loaded (" + tried.get(tried.size() - 1)
+            throw new UnsatisfiedLinkError("libvolclone_jni " + have + " was loaded (" + LOADED_FROM
                 + "), but these classes are for " + EXPECTED_VERSION + ": use the jar and library of one release");
         }
         initLogging(Log.maxLevel());

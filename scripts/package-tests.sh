@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# package-tests.sh: builds the Debian package (scripts/package-deb.sh), installs it with dpkg
+# (root), and against the installed files only: compiles and runs C programs through pkg-config,
+# dynamic and static (one under valgrind with the shipped suppressions), a Java program with only
+# the installed jar on its class path (the JNI library from the system's JNI directory, then from
+# the jar alone), and checks the CLI, man pages, completions and schemas. Removes the package at
+# the end and checks that nothing of it is left.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+DEB=$ROOT/$(scripts/package-deb.sh)
+W=$(mktemp -d /tmp/volclone-pkg.XXXXXX)
+cleanup() { dpkg -r volclone >/dev/null 2>&1 || true; rm -rf "$W"; }
+trap cleanup EXIT
+step() { echo "== package: $*"; }
+
+step "install $(basename "$DEB")"
+if dpkg-query -W -f '${Status}' volclone 2>/dev/null | grep -q 'install ok installed'; then
+  echo "volclone is already installed on this machine: remove it first (dpkg -r volclone)"; exit 1
+fi
+dpkg -i "$DEB" >/dev/null
+MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
+# Nothing from the build tree from here on: a clean environment and a directory of our own.
+export PKG_CONFIG_PATH= LD_LIBRARY_PATH=
+cd "$W"
+cp "$ROOT/core/requests/seed-incus-2075.json" "$ROOT/tools/volclone-copy.c" "$ROOT/tests/package/PackageSmoke.java" .
+
+step "CLI, man pages, completions, schemas"
+/usr/bin/volclone --version | grep -qx "volclone $(dpkg-query -W -f '${Version}' volclone)"
+/usr/bin/volclone plan seed-incus-2075.json | grep -q "chosen: ZFS_COPY"
+for page in volclone volclone-plan volclone-copy volclone-clone volclone-run volclone-demo; do
+  zcat "/usr/share/man/man1/$page.1.gz" | grep -q '^\.TH' || { echo "$page.1 is not a man page"; exit 1; }
+done
+bash -c 'source /usr/share/bash-completion/completions/volclone && complete -p volclone' | grep -q _volclone
+for doc in request plan; do
+  cmp <(/usr/bin/volclone plan --schema "$doc") "/usr/share/volclone/schema/$doc.schema.json"
+done
+
+step "C through pkg-config: dynamic, static"
+gcc -std=c11 -Wall -Wextra -Werror volclone-copy.c -o copy-dyn $(pkg-config --cflags --libs volclone)
+gcc -std=c11 -Wall -Wextra -Werror volclone-copy.c -o copy-static $(pkg-config --cflags --libs volclone-static)
+ldd copy-dyn | grep -qE "libvolclone.so.0 => (/usr)?/lib/$MA/libvolclone.so.0" || { ldd copy-dyn; exit 1; }
+if ldd copy-static | grep -q libvolclone; then echo "the static program links libvolclone dynamically"; exit 1; fi
+head -c 5000000 /dev/urandom > "src img"
+for prog in copy-dyn copy-static; do
+  rm -f ./-dst; truncate -s 5000000 ./-dst
+  "./$prog" --verify "src img" ./-dst >/dev/null
+  cmp "src img" ./-dst
+  "./$prog" --plan seed-incus-2075.json | grep -q '"chosen": "ZFS_COPY"'
+done
+step "C under valgrind with /usr/share/volclone/volclone.supp"
+rm -f ./-dst; truncate -s 5000000 ./-dst
+valgrind -q --error-exitcode=99 --leak-check=full --suppressions=/usr/share/volclone/volclone.supp ./copy-dyn --verify "src img" ./-dst >/dev/null
+cmp "src img" ./-dst
+
+step "Java with only /usr/share/java/volclone.jar"
+javac --release 17 -cp /usr/share/java/volclone.jar -d . PackageSmoke.java
+# The JNI library from the JVM's library path (Debian's JDKs search /usr/lib/$MA/jni) ...
+java -Djava.library.path="/usr/lib/$MA/jni" -cp /usr/share/java/volclone.jar:. PackageSmoke seed-incus-2075.json | tee out
+grep -q "from libvolclone_jni.so in java.library.path=/usr/lib/$MA/jni," out
+# ... and from the jar alone.
+java -Djava.library.path=/nonexistent -cp /usr/share/java/volclone.jar:. PackageSmoke seed-incus-2075.json | tee out
+grep -q "from the copy in the jar" out
+
+step "remove"
+files=$(dpkg -c "$DEB" | awk '$1 !~ /^d/ {print substr($6, 2)}')
+[ "$(wc -l <<<"$files")" -ge 20 ] || { echo "the package lists only $(wc -l <<<"$files") files"; exit 1; }
+dpkg -r volclone >/dev/null
+left=$(while read -r f; do if [ -e "$f" ] || [ -L "$f" ]; then echo "$f"; fi; done <<<"$files")
+[ -z "$left" ] || { echo "left after removal: $left"; exit 1; }
+echo "== package: all steps passed"
