@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# zfs.sh: the ZFS paths in the OpenZFS VM (tests/zfsvm; scripts/zfs-vm-tests.sh builds the image
+# the first time): ZFS_COPY against the bare send | receive pipe, and zvol block copies against
+# LINSTOR's dd (dense, sparse, zero-filled; thin and thick targets), each with its anchor in the
+# same boot (tests/zfsvm/scenarios/bench-zfs.sh). ZFS_VERSION=2.1 (default) or 2.3; ZVOL_MIB,
+# COPY_MIB, ROUNDS pass through. Prints the scenario's table and RESULT lines.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+cargo build --release --quiet --bin volclone --features libzfs-core
+ZV=${ZFS_VERSION:-2.1}
+CACHE=${ZFSVM_CACHE:-/var/cache/zfsvm}
+out=$(ls -d "$CACHE"/out-"$ZV"* 2>/dev/null | sort -V | tail -1 || true)
+[ -n "$out" ] || { echo "no OpenZFS $ZV VM image under $CACHE: run scripts/zfs-vm-tests.sh (ZFS_VERSIONS=$ZV) once"; exit 2; }
+SHARE=$(mktemp -d /tmp/volclone-bench.XXXXXX)
+trap 'rm -rf "$SHARE"' EXIT
+cp target/release/volclone tests/zfsvm/lib.sh "$SHARE/"
+cp "$(command -v dd)" "$SHARE/gnu-dd"   # busybox dd has no oflag=direct / conv=sparse
+{ for v in ZVOL_MIB COPY_MIB ROUNDS; do [ -n "${!v:-}" ] && echo "export $v=${!v}"; done; true; } > "$SHARE/bench.env"
+ZFSVM_OUT=$out ZFSVM_DISKS=1 ZFSVM_DISK_SIZE=4G ZFSVM_MEM=${ZFSVM_MEM:-3G} ZFSVM_TIMEOUT=5400 \
+  tests/zfsvm/run.sh tests/zfsvm/scenarios/bench-zfs.sh "$SHARE"

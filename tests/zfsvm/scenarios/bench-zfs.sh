@@ -1,0 +1,109 @@
+#!/bin/sh
+# Benchmark (not a test; benches/zfs.sh runs it): the paths LINSTOR uses, each against its anchor
+# in the same boot, rounds alternating.
+#  1. ZFS_COPY: `volclone clone SRC@s TGT` (everything it does: facts, plan, size estimate,
+#     receive, tags) against the bare `zfs send --large-block SRC@s | zfs receive NEW`; the
+#     seed's layout: encrypted parent, a thin zvol of ZVOL_MIB with half of it data in 12 MiB extents.
+#  2. zvol block copy: `volclone copy` against LINSTOR's `dd bs=64k conv=nocreat,sparse
+#     oflag=direct`, dense / sparse (25% data) / zero-filled sources of COPY_MIB, onto fresh thin
+#     and thick zvols. Each copy's own CPU seconds (user+sys, from /proc) next to the guest's busy
+#     CPU seconds say how much of the time is volclone's and how much ZFS's (its threads).
+# Every result is compared with its source. Figures are seconds and MiB/s; ratios > 1 favour volclone.
+. /host/lib.sh
+[ -f /host/bench.env ] && . /host/bench.env
+ZVOL_MIB=${ZVOL_MIB:-384}
+COPY_MIB=${COPY_MIB:-256}
+ROUNDS=${ROUNDS:-2}
+zpool create -f -o ashift=12 tmp-pool /dev/vda
+dd if=/dev/urandom of=/root/incus.key bs=32 count=1 2>/dev/null
+zfs create -o encryption=aes-256-gcm -o keyformat=raw -o keylocation=file:///root/incus.key tmp-pool/incus
+P=tmp-pool/incus
+now() { cut -d' ' -f1 /proc/uptime; }
+# Busy CPU seconds of the whole guest (user+nice+system+irq+softirq), from /proc/stat.
+busy() { awk '/^cpu /{printf "%.2f", ($2+$3+$4+$7+$8)/100}' /proc/stat; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
+# CPU seconds (user+sys) of this shell's finished children, from the `times` builtin.
+children_cpu() { times | tail -1 | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] } printf "%.2f", t }'; }
+# time_cmd CMD...: runs CMD; sets T (wall s), BUSY (guest busy CPU s), SELF (CMD's own user+sys s).
+time_cmd() {
+  c0=$(children_cpu); b0=$(busy); t0=$(now)
+  "$@" > /tmp/cmd.out 2>&1 || { echo "FAILED: $*"; cat /tmp/cmd.out; }
+  sync; t1=$(now); b1=$(busy); c1=$(children_cpu)
+  T=$(secs "$t0" "$t1"); BUSY=$(secs "$b0" "$b1"); SELF=$(secs "$c0" "$c1")
+}
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# ---- 1. ZFS_COPY against the bare pipe
+zfs create -s -V ${ZVOL_MIB}M -o volmode=dev $P/src
+S=$(dev $P/src)
+i=0; while [ $i -lt $ZVOL_MIB ]; do dd if=/dev/urandom of="$S" bs=1M count=12 seek=$i conv=notrunc 2>/dev/null; i=$((i + 24)); done
+sync
+zfs snapshot $P/src@s
+SUM=$(digest "$S")
+pipe_s=""; vc_s=""
+r=1
+while [ $r -le "$ROUNDS" ]; do
+  for tool in pipe volclone; do
+    zfs destroy -r $P/new 2>/dev/null
+    case $tool in
+      pipe) time_cmd sh -c "zfs send --large-block $P/src@s | zfs receive $P/new"; pipe_s="$pipe_s $T" ;;
+      volclone) time_cmd $VOLCLONE clone --quiet $P/src@s $P/new; vc_s="$vc_s $T" ;;
+    esac
+    eq "round $r $tool: clone equals the snapshot" "$(digest "$(dev $P/new)")" "$SUM"
+    echo "round $r $tool: $T s (guest busy CPU $BUSY s)"
+  done
+  r=$((r + 1))
+done
+mp=$(echo "$pipe_s" | median); mv=$(echo "$vc_s" | median)
+echo "RESULT zfs-copy: bare pipe $mp s ($pipe_s), volclone clone $mv s ($vc_s), ratio $(awk -v a="$mp" -v b="$mv" 'BEGIN{printf "%.3f", a/b}')x of the pipe's speed"
+zfs destroy -r $P/new
+
+# ---- 2. zvol block copies against LINSTOR's dd
+for img in dense sparse zeroed; do zfs create -s -V ${COPY_MIB}M -o volmode=dev $P/img-$img; done
+fill() { # fill IMG DEV
+  case $1 in
+    dense) dd if=/dev/urandom of="$2" bs=1M count=$COPY_MIB conv=fsync 2>/dev/null ;;
+    sparse|zeroed)
+      [ "$1" = zeroed ] && dd if=/dev/zero of="$2" bs=1M count=$COPY_MIB conv=fsync 2>/dev/null
+      i=0; while [ $i -lt $COPY_MIB ]; do dd if=/dev/urandom of="$2" bs=1M count=1 seek=$i conv=notrunc 2>/dev/null; i=$((i + 4)); done; sync ;;
+  esac
+}
+# zeroed: zeros really written, so compression off there (else ZFS would store holes).
+for img in dense sparse zeroed; do
+  [ "$img" = zeroed ] && zfs set compression=off $P/img-$img
+  fill $img "$(dev $P/img-$img)"
+done
+echo "| image | target | tool | MiB/s (runs) | copy's own CPU s | guest busy CPU s | target referenced MiB |"
+echo "|---|---|---|---|---|---|---|"
+for img in dense sparse zeroed; do
+  S=$(dev $P/img-$img); SUM=$(digest "$S")
+  for kind in thin thick; do
+    dd_r=""; vc_r=""
+    r=1
+    while [ $r -le "$ROUNDS" ]; do
+      for tool in linstor-dd volclone; do
+        zfs destroy $P/t 2>/dev/null
+        if [ $kind = thin ]; then zfs create -s -V ${COPY_MIB}M -o volmode=dev $P/t; else zfs create -V ${COPY_MIB}M -o volmode=dev $P/t; fi
+        T_DEV=$(dev $P/t)
+        case $tool in
+          linstor-dd) time_cmd /host/gnu-dd if="$S" of="$T_DEV" bs=64k conv=nocreat,sparse oflag=direct status=none ;;
+          volclone) time_cmd $VOLCLONE copy --quiet --no-checkpoint "$S" "$T_DEV" ;;
+        esac
+        rate=$(awk -v m=$COPY_MIB -v t="$T" 'BEGIN{printf "%.1f", m/t}')
+        if [ $tool = volclone ]; then vc_r="$vc_r $rate"; vself="$vself $SELF"; vbusy="$vbusy $BUSY"; else dd_r="$dd_r $rate"; dself="$dself $SELF"; dbusy="$dbusy $BUSY"; fi
+        if [ "$img" = dense ] || [ $tool = volclone ]; then
+          eq "$img -> $kind, $tool: target equals source" "$(digest "$T_DEV")" "$SUM"
+        fi
+        REF=$(( $(zfs get -Hp -o value referenced $P/t) / 1048576 ))
+      done
+      r=$((r + 1))
+    done
+    for tool in linstor-dd volclone; do
+      if [ $tool = volclone ]; then rr=$vc_r; sf=$vself; bz=$vbusy; else rr=$dd_r; sf=$dself; bz=$dbusy; fi
+      echo "| $img $COPY_MIB MiB | $kind | $tool | $(echo "$rr" | median) ($rr) | $(echo "$sf" | median) | $(echo "$bz" | median) | $REF |"
+    done
+    echo "RESULT zvol-copy $img->$kind: volclone $(echo "$vc_r" | median) MiB/s, linstor dd $(echo "$dd_r" | median) MiB/s, ratio $(awk -v a="$(echo "$vc_r" | median)" -v b="$(echo "$dd_r" | median)" 'BEGIN{printf "%.2f", a/b}')x"
+    vself=""; vbusy=""; dself=""; dbusy=""
+  done
+done
+finish
