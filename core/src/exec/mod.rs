@@ -30,7 +30,7 @@ use crate::plan::{Plan, StepOp};
 use crate::request::{CloneRequest, ProviderKind};
 use crate::strategy::Strategy;
 use crate::zfs::facts::property as prop_of;
-use crate::zfs::{SendReceive, ZfsOps};
+use crate::zfs::{Cached, SendReceive, ZfsOps};
 
 /// A pre-created zvol counts as empty up to this many logically referenced bytes (a fresh
 /// zvol references a few KiB of metadata).
@@ -93,6 +93,14 @@ pub fn execute(
 ) -> Result<ExecReport> {
     let cand = plan.chosen_candidate().ok_or_else(|| Error::NoStrategy(plan.rejection_summary()))?;
     let _lock = lock::lock_target(&req.target.volume)?;
+    // One look at every name the steps touch, instead of one `zfs` process per question.
+    let cached = Cached::new(zfs);
+    let names = zfs_names(&cand.steps, &req.target.volume);
+    if !names.is_empty() {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        cached.prefetch(&names, &[TAG_PROPERTY, PHASE_PROPERTY, "receive_resume_token"])?;
+    }
+    let zfs: &dyn ZfsOps = &cached;
     let started = std::time::Instant::now();
     let report =
         ExecReport { strategy: cand.strategy, steps: Vec::new(), skipped: Vec::new(), bytes: 0, bytes_saved: 0, already_complete: false, seconds: 0.0 };
@@ -140,6 +148,42 @@ pub fn execute(
     }
     run.report.seconds = started.elapsed().as_secs_f64();
     Ok(run.report)
+}
+
+/// Every ZFS name the steps read or change, with the snapshots a receive or a clone makes and the
+/// target itself; none when the plan has no ZFS step.
+fn zfs_names(steps: &[crate::plan::Step], target: &str) -> Vec<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for step in steps {
+        match &step.op {
+            StepOp::ZfsSnapshot { snapshot, .. } | StepOp::ZfsDestroySnapshot { snapshot } => {
+                names.insert(snapshot.clone());
+            }
+            StepOp::ZfsSendReceive { snapshot, target, .. } | StepOp::ZfsClone { snapshot, target } => {
+                names.insert(snapshot.clone());
+                names.insert(target.clone());
+                if let Some((_, snap)) = snapshot.split_once('@') {
+                    names.insert(format!("{target}@{snap}"));
+                }
+            }
+            StepOp::ZfsDestroyEmpty { dataset, successor } => {
+                names.insert(dataset.clone());
+                names.extend(successor.clone());
+            }
+            StepOp::ZfsRename { from, to } => {
+                names.insert(from.clone());
+                names.insert(to.clone());
+            }
+            StepOp::ZfsSet { dataset, .. } | StepOp::ZfsLoadKey { dataset } => {
+                names.insert(dataset.clone());
+            }
+            _ => {}
+        }
+    }
+    if !names.is_empty() {
+        names.insert(target.to_owned());
+    }
+    names.into_iter().collect()
 }
 
 /// The mark of one ZFS clone: the snapshot it reads and the target (`<vol@snap>><target>`).
@@ -370,7 +414,7 @@ impl Run<'_> {
                     force: *force,
                     receive_properties,
                     rate_limit: opts.rate_limit,
-                    estimated_bytes: 0,
+                    estimated_bytes: Default::default(),
                     // A resumed stream keeps the receive's properties from its first part.
                     resume_token,
                     resumable: !force,
@@ -380,12 +424,15 @@ impl Run<'_> {
                     tracing::info!(%target, resumed_bytes, "resuming an interrupted receive");
                     self.report.bytes_saved += resumed_bytes;
                 }
-                // A total for the progress; a send that cannot be estimated still runs.
-                sr.estimated_bytes = zfs.send_size(&sr).unwrap_or_else(|e| {
-                    tracing::warn!("no size estimate for the send ({e}): progress without a total");
-                    0
+                // A total for the progress, estimated while the stream already runs (the estimate
+                // is a `zfs` process of its own); a send that cannot be estimated still runs.
+                let result = std::thread::scope(|s| {
+                    s.spawn(|| match zfs.send_size(&sr) {
+                        Ok(n) => sr.estimated_bytes.store(n, std::sync::atomic::Ordering::Relaxed),
+                        Err(e) => tracing::warn!("no size estimate for the send ({e}): progress without a total"),
+                    });
+                    zfs.send_receive(&sr, progress, cancel)
                 });
-                let result = zfs.send_receive(&sr, progress, cancel);
                 // Undo runs in reverse: the received snapshot goes before its dataset. A failed
                 // receive may have left a partial one (-s): that is undone too (a killed run's
                 // partial stays, for the rerun to resume).

@@ -23,6 +23,8 @@ struct FakeZfs {
     crash_in_stream: Mutex<bool>,
     /// Bytes every full stream has.
     stream: u64,
+    /// Questions asked (exists, get, get_many calls): each is a `zfs` process for real.
+    reads: std::sync::atomic::AtomicUsize,
 }
 
 /// The panic payload of a simulated kill.
@@ -194,9 +196,19 @@ impl ZfsOps for FakeZfs {
         Ok("default".into())
     }
     fn get(&self, d: &str, props: &[&str]) -> Result<BTreeMap<String, String>> {
-        Ok(props.iter().filter_map(|p| self.prop(d, p).map(|v| (p.to_string(), v))).collect())
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // As `zfs get -Hp`: `-` where a property is not set.
+        Ok(props.iter().map(|p| (p.to_string(), self.prop(d, p).unwrap_or_else(|| "-".into()))).collect())
+    }
+    fn get_many(&self, names: &[&str], props: &[&str]) -> Result<crate::zfs::Described> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(names
+            .iter()
+            .map(|n| (n.to_string(), self.has(n).then(|| props.iter().map(|p| (p.to_string(), self.prop(n, p).unwrap_or_else(|| "-".into()))).collect())))
+            .collect())
     }
     fn exists(&self, n: &str) -> Result<bool> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(self.has(n))
     }
     fn dependents(&self, d: &str) -> Result<Vec<String>> {
@@ -240,6 +252,19 @@ fn seed_case_swaps_the_clone_in_and_cleans_up() {
     let recv = log.iter().position(|l| l.starts_with("send_receive")).unwrap();
     let destroy = log.iter().position(|l| l == &format!("destroy {TGT}")).unwrap();
     assert!(recv < destroy, "{log:?}");
+}
+
+#[test]
+fn the_executor_asks_zfs_once_and_knows_what_its_own_changes_did() {
+    let f = seed_zfs(None);
+    run(&f).unwrap();
+    let reads = f.reads.load(std::sync::atomic::Ordering::Relaxed);
+    let changes = f.log.lock().unwrap().len();
+    // One look at every name, then only the pre-created target's space, after each of the two
+    // pool syncs of its emptiness checks (before the send, before the swap); what the 7 changes
+    // did is known without asking.
+    assert_eq!(changes, 7, "{:?}", f.log.lock().unwrap());
+    assert_eq!(reads, 3, "{reads} looks: {:?}", f.log.lock().unwrap());
 }
 
 #[test]

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::process::{Command, Stdio};
 
-use super::ops::{SendReceive, ZfsOps};
+use super::ops::{Described, SendReceive, ZfsOps};
 use super::stream::pump;
 use crate::copy::{CancelToken, Progress};
 use crate::error::{Error, Result};
@@ -43,12 +43,7 @@ impl ZfsCli {
     }
 
     fn run(&self, args: &[&str]) -> Result<String> {
-        tracing::debug!(command = %command_line(&self.program, args), "zfs");
-        let out = Command::new(&self.program)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| Error::io("run", &self.program, None, e))?;
+        let out = self.output(args)?;
         if !out.status.success() {
             return Err(Error::CommandFailed {
                 command: command_line(&self.program, args),
@@ -58,6 +53,18 @@ impl ZfsCli {
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
+
+    fn output(&self, args: &[&str]) -> Result<std::process::Output> {
+        tracing::debug!(command = %command_line(&self.program, args), "zfs");
+        Command::new(&self.program).args(args).stdin(Stdio::null()).output().map_err(|e| Error::io("run", &self.program, None, e))
+    }
+}
+
+/// The name a `zfs` error line says does not exist (`cannot open 'NAME': dataset does not exist`).
+fn missing_name(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("cannot open '")?;
+    let (name, why) = rest.split_once("': ")?;
+    why.contains("does not exist").then_some(name)
 }
 
 impl ZfsOps for ZfsCli {
@@ -117,7 +124,7 @@ impl ZfsOps for ZfsCli {
         };
         let (from, to) = (send.stdout.take(), recv.stdin.take());
         let pumped = match (from, to) {
-            (Some(f), Some(t)) => pump(f, t, sr.rate_limit, sr.estimated_bytes, progress, cancel), // drops both ends when done
+            (Some(f), Some(t)) => pump(f, t, sr.rate_limit, &sr.estimated_bytes, progress, cancel), // drops both ends when done
             _ => Err(Error::io("pipe", "zfs send/receive", None, std::io::Error::other("no pipe"))),
         };
         if pumped.is_err() {
@@ -217,6 +224,44 @@ impl ZfsOps for ZfsCli {
             .collect())
     }
 
+    fn get_many(&self, names: &[&str], properties: &[&str]) -> Result<Described> {
+        let props = properties.join(",");
+        let mut args = vec!["get", "-Hp", "-o", "name,property,value", props.as_str()];
+        args.extend(names);
+        let out = self.output(&args)?;
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let mut got: Described = BTreeMap::new();
+        for line in stdout.lines() {
+            let mut f = line.splitn(3, '\t');
+            if let (Some(n), Some(p), Some(v)) = (f.next(), f.next(), f.next()) {
+                got.entry(n.to_owned()).or_insert_with(|| Some(BTreeMap::new())).get_or_insert_with(BTreeMap::new).insert(p.to_owned(), v.to_owned());
+            }
+        }
+        // `zfs get` prints what exists and names the rest on stderr; anything else is a failure.
+        let mut missing = Vec::new();
+        for line in stderr.lines().filter(|l| !l.trim().is_empty()) {
+            match missing_name(line) {
+                Some(n) => missing.push(n.to_owned()),
+                None => {
+                    return Err(Error::CommandFailed { command: command_line(&self.program, &args), status: out.status.to_string(), stderr: stderr.trim().to_owned() });
+                }
+            }
+        }
+        for n in names {
+            if !got.contains_key(*n) {
+                if !missing.iter().any(|m| m == n) {
+                    return Err(Error::CommandFailed {
+                        command: command_line(&self.program, &args),
+                        status: out.status.to_string(),
+                        stderr: format!("neither properties nor an error for {n}: {}", stderr.trim()),
+                    });
+                }
+                got.insert(n.to_string(), None);
+            }
+        }
+        Ok(got)
+    }
+
     fn exists(&self, name: &str) -> Result<bool> {
         match self.run(&["list", "-H", "-o", "name", "-t", "all", name]) {
             Ok(_) => Ok(true),
@@ -235,6 +280,12 @@ impl ZfsOps for ZfsCli {
     }
 
     fn version(&self) -> Result<String> {
+        // The loaded module's version, without starting a process; the command where there is none.
+        if let Ok(v) = std::fs::read_to_string("/sys/module/zfs/version")
+            && !v.trim().is_empty()
+        {
+            return Ok(v.trim().to_owned());
+        }
         let out = self.run(&["version"])?;
         Ok(out.lines().next().unwrap_or_default().trim().to_owned())
     }

@@ -5,7 +5,9 @@
 use crate::error::{Error, Result};
 use crate::request::{KeyStatus, LayerKind, ProviderKind, VolumeFacts, ZfsFacts};
 
-use super::ZfsOps;
+use std::collections::BTreeMap;
+
+use super::{Described, ZfsOps};
 
 const PROPS: [&str; 7] = ["type", "volsize", "refreservation", "encryption", "encryptionroot", "keystatus", "keylocation"];
 
@@ -13,8 +15,33 @@ fn value(v: Option<&String>) -> Option<String> {
     v.filter(|s| !s.is_empty() && *s != "-").cloned()
 }
 
-fn zfs_facts(ops: &dyn ZfsOps, dataset: &str) -> Result<(ZfsFacts, std::collections::BTreeMap<String, String>)> {
-    let p = ops.get(dataset, &PROPS)?;
+/// The names whose properties describe `dataset`: itself and every ancestor (its encryption
+/// root is one of them), so one [`ZfsOps::get_many`] answers everything.
+fn with_ancestors(dataset: &str) -> Vec<String> {
+    let mut v = vec![dataset.to_owned()];
+    let mut d = dataset;
+    while let Some((p, _)) = d.rsplit_once('/') {
+        v.push(p.to_owned());
+        d = p;
+    }
+    v
+}
+
+/// Reads `properties` of `names` at once.
+fn describe(ops: &dyn ZfsOps, names: &[String], properties: &[&str]) -> Result<Described> {
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    ops.get_many(&names, properties)
+}
+
+/// The properties of `name` in `d` (None: it does not exist).
+fn props_of<'d>(d: &'d Described, name: &str) -> Option<&'d BTreeMap<String, String>> {
+    d.get(name).and_then(Option::as_ref)
+}
+
+/// The encryption facts of `dataset` from its and its ancestors' properties in `d`.
+fn zfs_facts(ops: &dyn ZfsOps, d: &Described, dataset: &str) -> Result<ZfsFacts> {
+    let empty = BTreeMap::new();
+    let p = props_of(d, dataset).unwrap_or(&empty);
     let encryption = value(p.get("encryption")).unwrap_or_else(|| "off".into());
     let encrypted = encryption != "off";
     let key_status = match value(p.get("keystatus")).as_deref() {
@@ -23,14 +50,16 @@ fn zfs_facts(ops: &dyn ZfsOps, dataset: &str) -> Result<(ZfsFacts, std::collecti
         _ => KeyStatus::Unavailable,
     };
     let encryption_root = if encrypted { value(p.get("encryptionroot")) } else { None };
-    // keylocation lives on the encryption root.
+    // keylocation lives on the encryption root (an ancestor, read with the rest).
     let key_location = match &encryption_root {
-        Some(root) if root != dataset => value(ops.get(root, &["keylocation"])?.get("keylocation")),
-        Some(_) => value(p.get("keylocation")),
+        Some(root) => match props_of(d, root) {
+            Some(r) => value(r.get("keylocation")),
+            None => value(ops.get(root, &["keylocation"])?.get("keylocation")),
+        },
         None => None,
     }
     .filter(|l| l != "none");
-    Ok((ZfsFacts { encryption, encryption_root, key_status, key_location }, p))
+    Ok(ZfsFacts { encryption, encryption_root, key_status, key_location })
 }
 
 fn parent(dataset: &str) -> Result<&str> {
@@ -40,30 +69,39 @@ fn parent(dataset: &str) -> Result<&str> {
         .ok_or_else(|| Error::InvalidArgument(format!("{dataset} has no parent dataset: give pool/.../volume")))
 }
 
-/// Facts of an existing zvol.
-pub fn existing_volume(ops: &dyn ZfsOps, dataset: &str) -> Result<VolumeFacts> {
-    if !ops.exists(dataset)? {
+/// Facts of an existing zvol, from `d` (which holds it and its ancestors).
+fn volume_from(ops: &dyn ZfsOps, d: &Described, dataset: &str) -> Result<VolumeFacts> {
+    let Some(p) = props_of(d, dataset) else {
         return Err(Error::InvalidArgument(format!("{dataset} does not exist: give an existing zvol")));
-    }
-    let (zfs, p) = zfs_facts(ops, dataset)?;
+    };
     if p.get("type").map(String::as_str) != Some("volume") {
         return Err(Error::InvalidArgument(format!("{dataset} is a {}, not a zvol: volclone clones volumes", p.get("type").map_or("?", |s| s))));
     }
     let size_bytes = value(p.get("volsize")).and_then(|v| v.parse().ok()).unwrap_or(0);
     let thin = matches!(value(p.get("refreservation")).as_deref(), None | Some("0") | Some("none"));
+    let zfs = zfs_facts(ops, d, dataset)?;
     Ok(zvol(dataset, if thin { ProviderKind::ZfsThin } else { ProviderKind::Zfs }, size_bytes, true, zfs))
+}
+
+/// Facts of an existing zvol.
+pub fn existing_volume(ops: &dyn ZfsOps, dataset: &str) -> Result<VolumeFacts> {
+    let d = describe(ops, &with_ancestors(dataset), &PROPS)?;
+    volume_from(ops, &d, dataset)
 }
 
 /// Facts of a source given as a zvol (`pool/vol`) or as an existing snapshot of one
 /// (`pool/vol@snap`, such as LINSTOR's `@CF_<hex>`): the zvol's facts, with the snapshot to read.
 pub fn source_volume(ops: &dyn ZfsOps, name: &str) -> Result<VolumeFacts> {
     let Some((dataset, snap)) = name.split_once('@') else { return existing_volume(ops, name) };
-    let mut v = existing_volume(ops, dataset)?;
-    if !ops.exists(name)? {
+    let mut names = with_ancestors(dataset);
+    names.push(name.to_owned());
+    let d = describe(ops, &names, &PROPS)?;
+    let mut v = volume_from(ops, &d, dataset)?;
+    let Some(s) = props_of(&d, name) else {
         return Err(Error::InvalidArgument(format!("snapshot {name} does not exist: give an existing snapshot of {dataset}")));
-    }
+    };
     // The snapshot's size is the one that is copied (the zvol may have grown since).
-    if let Some(size) = value(ops.get(name, &["volsize"])?.get("volsize")).and_then(|v| v.parse().ok()) {
+    if let Some(size) = value(s.get("volsize")).and_then(|v| v.parse().ok()) {
         v.size_bytes = size;
     }
     v.snapshot = Some(snap.to_owned());
@@ -73,22 +111,28 @@ pub fn source_volume(ops: &dyn ZfsOps, name: &str) -> Result<VolumeFacts> {
 /// Facts of a target: its own if it exists; else a new zvol of `size_bytes` and `provider`
 /// with the encryption it would inherit from its parent.
 pub fn target_volume(ops: &dyn ZfsOps, dataset: &str, provider: ProviderKind, size_bytes: u64) -> Result<VolumeFacts> {
-    if ops.exists(dataset)? {
-        return existing_volume(ops, dataset);
-    }
-    // An earlier run destroyed the pre-created target and was stopped before its copy took the
-    // name: the copy stands in for it, so the rerun finishes the swap.
+    // An earlier run may have destroyed the pre-created target and been stopped before its copy
+    // took the name: the copy, at the landing name, then stands in for it.
     let landing = format!("{dataset}{}", crate::planner::TEMP_SUFFIX);
-    if ops.exists(&landing)? && property(ops, &landing, crate::exec::TAG_PROPERTY)?.is_some() {
-        let mut v = existing_volume(ops, &landing)?;
+    let mut names = with_ancestors(dataset);
+    names.push(landing.clone());
+    let mut props = PROPS.to_vec();
+    props.push(crate::exec::TAG_PROPERTY);
+    let d = describe(ops, &names, &props)?;
+    if props_of(&d, dataset).is_some() {
+        return volume_from(ops, &d, dataset);
+    }
+    if props_of(&d, &landing).and_then(|p| value(p.get(crate::exec::TAG_PROPERTY))).is_some() {
+        // The landing name's ancestors are the target's.
+        let mut v = volume_from(ops, &d, &landing)?;
         v.volume = dataset.to_owned();
         return Ok(v);
     }
     let parent = parent(dataset)?;
-    if !ops.exists(parent)? {
+    if props_of(&d, parent).is_none() {
         return Err(Error::InvalidArgument(format!("the target's parent {parent} does not exist: create it first")));
     }
-    let (zfs, _) = zfs_facts(ops, parent)?;
+    let zfs = zfs_facts(ops, &d, parent)?;
     Ok(zvol(dataset, provider, size_bytes, false, zfs))
 }
 
@@ -138,12 +182,13 @@ pub struct DatasetFacts {
 /// the ZFS version.
 pub fn dataset_facts(ops: &dyn ZfsOps, dataset: &str) -> Result<DatasetFacts> {
     crate::names::zfs_dataset("dataset", dataset)?;
-    let exists = ops.exists(dataset)?;
+    let d = describe(ops, &with_ancestors(dataset), &PROPS)?;
+    let exists = props_of(&d, dataset).is_some();
     let of = if exists { dataset } else { parent(dataset)? };
-    if !exists && !ops.exists(of)? {
+    if props_of(&d, of).is_none() {
         return Err(Error::InvalidArgument(format!("neither {dataset} nor its parent {of} exists: give a dataset under an existing parent")));
     }
-    let (zfs, _) = zfs_facts(ops, of)?;
+    let zfs = zfs_facts(ops, &d, of)?;
     let zfs_version = ops.version().ok();
     Ok(DatasetFacts { dataset: dataset.to_owned(), exists, zfs, zfs_version })
 }

@@ -183,7 +183,7 @@ impl ZfsOps for Lzc {
                 drop(recv_r);
                 rc
             });
-            let pumped = pump(std::fs::File::from(send_r), std::fs::File::from(recv_w), sr.rate_limit, sr.estimated_bytes, progress, cancel);
+            let pumped = pump(std::fs::File::from(send_r), std::fs::File::from(recv_w), sr.rate_limit, &sr.estimated_bytes, progress, cancel);
             (sender.join().unwrap_or(libc::EIO), receiver.join().unwrap_or(libc::EIO), pumped)
         });
         let call = format!("lzc_send({}{}) | lzc_receive({}@{snap_name})", sr.snapshot, if sr.raw { ", raw" } else { "" }, sr.target);
@@ -257,6 +257,10 @@ impl ZfsOps for Lzc {
 
     fn source_of(&self, dataset: &str, property: &str) -> Result<String> {
         self.cli.source_of(dataset, property)
+    }
+
+    fn get_many(&self, names: &[&str], properties: &[&str]) -> Result<super::Described> {
+        self.cli.get_many(names, properties)
     }
 
     fn get(&self, dataset: &str, properties: &[&str]) -> Result<BTreeMap<String, String>> {

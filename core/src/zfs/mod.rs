@@ -2,6 +2,7 @@
 //! ([`ZfsCli`]), `libzfs_core` behind the feature `libzfs-core` (`Lzc`), and facts gathering
 //! for the planner ([`facts`]).
 
+mod cache;
 mod cli;
 pub mod facts;
 #[cfg(feature = "libzfs-core")]
@@ -9,7 +10,8 @@ mod lzc;
 mod ops;
 mod stream;
 
+pub use cache::Cached;
 pub use cli::ZfsCli;
 #[cfg(feature = "libzfs-core")]
 pub use lzc::Lzc;
-pub use ops::{SendReceive, ZfsOps};
+pub use ops::{Described, SendReceive, ZfsOps};

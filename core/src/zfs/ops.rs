@@ -1,12 +1,14 @@
 //! The ZFS operations the executor needs.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use crate::copy::{CancelToken, Progress};
 use crate::error::Result;
 
 /// A `zfs send | zfs receive` to run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct SendReceive {
     /// `dataset@snap` to send.
     pub snapshot: String,
@@ -24,14 +26,18 @@ pub struct SendReceive {
     pub receive_properties: BTreeMap<String, String>,
     /// Bytes per second at most through volclone (None: unlimited).
     pub rate_limit: Option<u64>,
-    /// The stream's expected size (`zfs send -nP`), for progress totals; 0 when unknown.
-    pub estimated_bytes: u64,
+    /// The stream's expected size (`zfs send -nP`), for progress totals; 0 while unknown. Shared,
+    /// so the estimate can arrive while the stream already runs.
+    pub estimated_bytes: Arc<AtomicU64>,
     /// Resume an interrupted receive: the target's `receive_resume_token` (`zfs send -t`); the
     /// other send flags are in the token.
     pub resume_token: Option<String>,
     /// Keep a partial receive for resuming (`zfs receive -s`).
     pub resumable: bool,
 }
+
+/// Properties of several names at once: name → its properties, or `None` where it does not exist.
+pub type Described = BTreeMap<String, Option<BTreeMap<String, String>>>;
 
 /// ZFS operations. Errors name the command (or call), its status and its message.
 pub trait ZfsOps: Sync {
@@ -63,6 +69,11 @@ pub trait ZfsOps: Sync {
     fn source_of(&self, dataset: &str, property: &str) -> Result<String>;
     /// `zfs get -Hp` of `properties`: parsable values, `-` where not applicable.
     fn get(&self, dataset: &str, properties: &[&str]) -> Result<BTreeMap<String, String>>;
+    /// `properties` of every one of `names` (datasets or snapshots), `None` for those that do not
+    /// exist. The command backend asks once for all of them.
+    fn get_many(&self, names: &[&str], properties: &[&str]) -> Result<Described> {
+        names.iter().map(|n| Ok((n.to_string(), if self.exists(n)? { Some(self.get(n, properties)?) } else { None }))).collect()
+    }
     /// Whether a dataset or snapshot exists.
     fn exists(&self, name: &str) -> Result<bool>;
     /// Snapshots of a dataset (names with `@`), and its child datasets.

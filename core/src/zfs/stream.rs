@@ -7,6 +7,7 @@
 
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use crate::copy::{CancelToken, Progress, ProgressUpdate};
@@ -26,13 +27,13 @@ thread_local! {
 }
 
 /// Copies `from` into `to` until EOF; returns bytes copied. `Cancelled` when the token fires.
-/// `total` is the expected size for progress (0: unknown); the final update reports the bytes
-/// that really went through as the total.
+/// `total` is the expected size for progress (0 while unknown; it may arrive during the stream);
+/// the final update reports the bytes that really went through as the total.
 pub(super) fn pump<R: Read + AsFd, W: Write + AsFd>(
     mut from: R,
     mut to: W,
     rate_limit: Option<u64>,
-    total: u64,
+    total: &AtomicU64,
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<u64> {
@@ -54,10 +55,10 @@ pub(super) fn pump<R: Read + AsFd, W: Write + AsFd>(
     let mut buf = Vec::new();
     loop {
         if cancel.is_cancelled() {
-            return Err(Error::Cancelled { done, total });
+            return Err(Error::Cancelled { done, total: total.load(Relaxed) });
         }
         if last_report.elapsed() >= Duration::from_millis(200) {
-            report(done, total);
+            report(done, total.load(Relaxed));
             last_report = Instant::now();
         }
         let want = match rate_limit {
@@ -199,7 +200,7 @@ mod tests {
     struct Seen(Mutex<Vec<ProgressUpdate>>);
     impl Progress for Seen {
         fn update(&self, u: &ProgressUpdate) {
-            self.0.lock().unwrap().push(u.clone());
+            self.0.lock().unwrap().push(*u);
         }
     }
 
@@ -238,7 +239,7 @@ mod tests {
         let (to, th) = drain();
         let seen = Seen::default();
         let before = SPLICED.with(|c| c.get());
-        let n = pump(from, to, None, 4_000_000, &seen, &CancelToken::new()).unwrap();
+        let n = pump(from, to, None, &AtomicU64::new(4_000_000), &seen, &CancelToken::new()).unwrap();
         fh.join().unwrap();
         assert_eq!(n, d.len() as u64);
         assert_eq!(SPLICED.with(|c| c.get()) - before, n, "not every byte went by splice");
@@ -258,7 +259,7 @@ mod tests {
         // A regular file as the source and as the sink: splice between two files is EINVAL.
         let out = dir.path().join("out");
         let before = SPLICED.with(|c| c.get());
-        let n = pump(std::fs::File::open(&path).unwrap(), std::fs::File::create(&out).unwrap(), None, 0, &Seen::default(), &CancelToken::new())
+        let n = pump(std::fs::File::open(&path).unwrap(), std::fs::File::create(&out).unwrap(), None, &AtomicU64::new(0), &Seen::default(), &CancelToken::new())
             .unwrap();
         assert_eq!(n, d.len() as u64);
         assert_eq!(SPLICED.with(|c| c.get()), before);
@@ -271,7 +272,7 @@ mod tests {
         let (from, fh) = feeder(d.clone(), Duration::ZERO);
         let (to, th) = drain();
         let t = Instant::now();
-        let n = pump(from, to, Some(4_000_000), 0, &Seen::default(), &CancelToken::new()).unwrap();
+        let n = pump(from, to, Some(4_000_000), &AtomicU64::new(0), &Seen::default(), &CancelToken::new()).unwrap();
         let secs = t.elapsed().as_secs_f64();
         fh.join().unwrap();
         assert_eq!(n, d.len() as u64);
@@ -287,7 +288,7 @@ mod tests {
             c2.cancel();
         });
         let t = Instant::now();
-        let r = pump(std::fs::File::from(std::os::fd::OwnedFd::from(r)), to, None, 0, &Seen::default(), &cancel);
+        let r = pump(std::fs::File::from(std::os::fd::OwnedFd::from(r)), to, None, &AtomicU64::new(0), &Seen::default(), &cancel);
         assert!(matches!(r, Err(Error::Cancelled { .. })), "{r:?}");
         assert!(t.elapsed() < Duration::from_secs(2), "cancel took {:?}", t.elapsed());
         canceller.join().unwrap();
@@ -299,7 +300,7 @@ mod tests {
         let (from, _fh) = feeder(data(4_000_000), Duration::from_millis(5));
         let (r, w) = std::io::pipe().unwrap();
         drop(r); // the receive is gone before the first byte
-        let e = pump(from, std::fs::File::from(std::os::fd::OwnedFd::from(w)), None, 0, &Seen::default(), &CancelToken::new()).unwrap_err();
+        let e = pump(from, std::fs::File::from(std::os::fd::OwnedFd::from(w)), None, &AtomicU64::new(0), &Seen::default(), &CancelToken::new()).unwrap_err();
         assert!(e.to_string().contains("zfs receive"), "{e}");
     }
 }

@@ -6,13 +6,15 @@
 #     seed's layout: encrypted parent, a thin zvol of ZVOL_MIB with half of it data in 12 MiB extents.
 #  2. zvol block copy: `volclone copy` against LINSTOR's `dd bs=64k conv=nocreat,sparse
 #     oflag=direct`, dense / sparse (25% data) / zero-filled sources of COPY_MIB, onto fresh thin
-#     and thick zvols. Each copy's own CPU seconds (user+sys, from /proc) next to the guest's busy
+#     and thick zvols. The sources are cold (primarycache=metadata: every read goes to the disk
+#     and is decrypted, as for a volume that is not in the ARC; ARC=all to read from the ARC).
+#     Each copy's own CPU seconds (user+sys, from `times`) next to the guest's busy
 #     CPU seconds say how much of the time is volclone's and how much ZFS's (its threads).
 # Every result is compared with its source. Figures are seconds and MiB/s; ratios > 1 favour volclone.
 . /host/lib.sh
 [ -f /host/bench.env ] && . /host/bench.env
 ZVOL_MIB=${ZVOL_MIB:-384}
-COPY_MIB=${COPY_MIB:-256}
+COPY_MIB=${COPY_MIB:-128}
 ROUNDS=${ROUNDS:-2}
 zpool create -f -o ashift=12 tmp-pool /dev/vda
 dd if=/dev/urandom of=/root/incus.key bs=32 count=1 2>/dev/null
@@ -22,13 +24,14 @@ now() { cut -d' ' -f1 /proc/uptime; }
 # Busy CPU seconds of the whole guest (user+nice+system+irq+softirq), from /proc/stat.
 busy() { awk '/^cpu /{printf "%.2f", ($2+$3+$4+$7+$8)/100}' /proc/stat; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
-# CPU seconds (user+sys) of this shell's finished children, from the `times` builtin.
-children_cpu() { times | tail -1 | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] } printf "%.2f", t }'; }
+# CPU seconds (user+sys) of this shell's finished children, from the `times` builtin (run in
+# this shell: in a $(...) subshell it would count the subshell's children only).
+children_cpu() { times > /tmp/times.out; tail -1 /tmp/times.out | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] } printf "%.2f", t }'; }
 # time_cmd CMD...: runs CMD; sets T (wall s), BUSY (guest busy CPU s), SELF (CMD's own user+sys s).
 time_cmd() {
-  c0=$(children_cpu); b0=$(busy); t0=$(now)
+  children_cpu > /tmp/c0; b0=$(busy); t0=$(now)
   "$@" > /tmp/cmd.out 2>&1 || { echo "FAILED: $*"; cat /tmp/cmd.out; }
-  sync; t1=$(now); b1=$(busy); c1=$(children_cpu)
+  sync; t1=$(now); b1=$(busy); children_cpu > /tmp/c1; c0=$(cat /tmp/c0); c1=$(cat /tmp/c1)
   T=$(secs "$t0" "$t1"); BUSY=$(secs "$b0" "$b1"); SELF=$(secs "$c0" "$c1")
 }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -59,7 +62,7 @@ echo "RESULT zfs-copy: bare pipe $mp s ($pipe_s), volclone clone $mv s ($vc_s), 
 zfs destroy -r $P/new
 
 # ---- 2. zvol block copies against LINSTOR's dd
-for img in dense sparse zeroed; do zfs create -s -V ${COPY_MIB}M -o volmode=dev $P/img-$img; done
+for img in dense sparse zeroed; do zfs create -s -V ${COPY_MIB}M -o volmode=dev -o primarycache=${ARC:-metadata} $P/img-$img; done
 fill() { # fill IMG DEV
   case $1 in
     dense) dd if=/dev/urandom of="$2" bs=1M count=$COPY_MIB conv=fsync 2>/dev/null ;;
