@@ -338,9 +338,8 @@ fn clone(
     plan_only: bool,
     args: &ExecArgs,
 ) -> Result<ExitCode, Error> {
-    let src = facts::source_volume(zfs, source)?;
     let provider = if thick { ProviderKind::Zfs } else { ProviderKind::ZfsThin };
-    let tgt = facts::target_volume(zfs, target, provider, size.unwrap_or(src.size_bytes))?;
+    let (src, tgt) = facts::clone_volumes(zfs, source, target, provider, size)?;
     options.zfs_version = zfs.version().ok().filter(|v| ZfsVersion::parse(v).is_ok());
     let req = CloneRequest { version: REQUEST_VERSION, source: src, target: tgt, options };
     req.validate()?;

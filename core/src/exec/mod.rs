@@ -98,7 +98,7 @@ pub fn execute(
     let names = zfs_names(&cand.steps, &req.target.volume);
     if !names.is_empty() {
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        cached.prefetch(&names, &[TAG_PROPERTY, PHASE_PROPERTY, "receive_resume_token"])?;
+        cached.prefetch(&names, &LOOKED_AT)?;
     }
     let zfs: &dyn ZfsOps = &cached;
     let started = std::time::Instant::now();
@@ -149,6 +149,9 @@ pub fn execute(
     run.report.seconds = started.elapsed().as_secs_f64();
     Ok(run.report)
 }
+
+/// The properties the executor looks at on the names of its steps.
+const LOOKED_AT: [&str; 3] = [TAG_PROPERTY, PHASE_PROPERTY, "receive_resume_token"];
 
 /// Every ZFS name the steps read or change, with the snapshots a receive or a clone makes and the
 /// target itself; none when the plan has no ZFS step.

@@ -92,12 +92,23 @@ pub fn existing_volume(ops: &dyn ZfsOps, dataset: &str) -> Result<VolumeFacts> {
 /// Facts of a source given as a zvol (`pool/vol`) or as an existing snapshot of one
 /// (`pool/vol@snap`, such as LINSTOR's `@CF_<hex>`): the zvol's facts, with the snapshot to read.
 pub fn source_volume(ops: &dyn ZfsOps, name: &str) -> Result<VolumeFacts> {
-    let Some((dataset, snap)) = name.split_once('@') else { return existing_volume(ops, name) };
+    let d = describe(ops, &source_names(name), &PROPS)?;
+    source_from(ops, &d, name)
+}
+
+fn source_names(name: &str) -> Vec<String> {
+    let dataset = name.split('@').next().unwrap_or(name);
     let mut names = with_ancestors(dataset);
-    names.push(name.to_owned());
-    let d = describe(ops, &names, &PROPS)?;
-    let mut v = volume_from(ops, &d, dataset)?;
-    let Some(s) = props_of(&d, name) else {
+    if name.contains('@') {
+        names.push(name.to_owned());
+    }
+    names
+}
+
+fn source_from(ops: &dyn ZfsOps, d: &Described, name: &str) -> Result<VolumeFacts> {
+    let Some((dataset, snap)) = name.split_once('@') else { return volume_from(ops, d, name) };
+    let mut v = volume_from(ops, d, dataset)?;
+    let Some(s) = props_of(d, name) else {
         return Err(Error::InvalidArgument(format!("snapshot {name} does not exist: give an existing snapshot of {dataset}")));
     };
     // The snapshot's size is the one that is copied (the zvol may have grown since).
@@ -111,29 +122,57 @@ pub fn source_volume(ops: &dyn ZfsOps, name: &str) -> Result<VolumeFacts> {
 /// Facts of a target: its own if it exists; else a new zvol of `size_bytes` and `provider`
 /// with the encryption it would inherit from its parent.
 pub fn target_volume(ops: &dyn ZfsOps, dataset: &str, provider: ProviderKind, size_bytes: u64) -> Result<VolumeFacts> {
-    // An earlier run may have destroyed the pre-created target and been stopped before its copy
-    // took the name: the copy, at the landing name, then stands in for it.
-    let landing = format!("{dataset}{}", crate::planner::TEMP_SUFFIX);
-    let mut names = with_ancestors(dataset);
-    names.push(landing.clone());
     let mut props = PROPS.to_vec();
     props.push(crate::exec::TAG_PROPERTY);
-    let d = describe(ops, &names, &props)?;
-    if props_of(&d, dataset).is_some() {
-        return volume_from(ops, &d, dataset);
+    let d = describe(ops, &target_names(dataset), &props)?;
+    target_from(ops, &d, dataset, provider, size_bytes)
+}
+
+fn landing(dataset: &str) -> String {
+    format!("{dataset}{}", crate::planner::TEMP_SUFFIX)
+}
+
+fn target_names(dataset: &str) -> Vec<String> {
+    let mut names = with_ancestors(dataset);
+    names.push(landing(dataset));
+    names
+}
+
+fn target_from(ops: &dyn ZfsOps, d: &Described, dataset: &str, provider: ProviderKind, size_bytes: u64) -> Result<VolumeFacts> {
+    if props_of(d, dataset).is_some() {
+        return volume_from(ops, d, dataset);
     }
-    if props_of(&d, &landing).and_then(|p| value(p.get(crate::exec::TAG_PROPERTY))).is_some() {
+    // An earlier run may have destroyed the pre-created target and been stopped before its copy
+    // took the name: the copy, at the landing name, then stands in for it.
+    let landing = landing(dataset);
+    if props_of(d, &landing).and_then(|p| value(p.get(crate::exec::TAG_PROPERTY))).is_some() {
         // The landing name's ancestors are the target's.
-        let mut v = volume_from(ops, &d, &landing)?;
+        let mut v = volume_from(ops, d, &landing)?;
         v.volume = dataset.to_owned();
         return Ok(v);
     }
     let parent = parent(dataset)?;
-    if props_of(&d, parent).is_none() {
+    if props_of(d, parent).is_none() {
         return Err(Error::InvalidArgument(format!("the target's parent {parent} does not exist: create it first")));
     }
-    let zfs = zfs_facts(ops, &d, parent)?;
+    let zfs = zfs_facts(ops, d, parent)?;
     Ok(zvol(dataset, provider, size_bytes, false, zfs))
+}
+
+/// The facts of both sides of `volclone clone SOURCE TARGET` ([`source_volume`],
+/// [`target_volume`]) from one look at ZFS. (The executor looks again once it holds the
+/// target's lock: what was true before may not be then.)
+pub fn clone_volumes(ops: &dyn ZfsOps, source: &str, target: &str, provider: ProviderKind, size_bytes: Option<u64>) -> Result<(VolumeFacts, VolumeFacts)> {
+    let mut names = source_names(source);
+    names.extend(target_names(target));
+    names.sort();
+    names.dedup();
+    let mut props = PROPS.to_vec();
+    props.push(crate::exec::TAG_PROPERTY);
+    let d = describe(ops, &names, &props)?;
+    let src = source_from(ops, &d, source)?;
+    let tgt = target_from(ops, &d, target, provider, size_bytes.unwrap_or(src.size_bytes))?;
+    Ok((src, tgt))
 }
 
 /// One property of `name`, `None` where it is unset (`-`) or empty.

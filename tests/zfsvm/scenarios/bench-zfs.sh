@@ -16,6 +16,8 @@
 ZVOL_MIB=${ZVOL_MIB:-384}
 COPY_MIB=${COPY_MIB:-128}
 ROUNDS=${ROUNDS:-2}
+PARTS=${PARTS:-"zfs-copy zvol-copy"}
+BACKENDS=${BACKENDS:-"cli lzc"}
 zpool create -f -o ashift=12 tmp-pool /dev/vda
 dd if=/dev/urandom of=/root/incus.key bs=32 count=1 2>/dev/null
 zfs create -o encryption=aes-256-gcm -o keyformat=raw -o keylocation=file:///root/incus.key tmp-pool/incus
@@ -36,32 +38,40 @@ time_cmd() {
 }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# ---- 1. ZFS_COPY against the bare pipe
+# ---- 1. ZFS_COPY against the bare pipe (volclone with each ZFS backend)
+if echo "$PARTS" | grep -q zfs-copy; then
 zfs create -s -V ${ZVOL_MIB}M -o volmode=dev $P/src
 S=$(dev $P/src)
 i=0; while [ $i -lt $ZVOL_MIB ]; do dd if=/dev/urandom of="$S" bs=1M count=12 seek=$i conv=notrunc 2>/dev/null; i=$((i + 24)); done
 sync
 zfs snapshot $P/src@s
 SUM=$(digest "$S")
-pipe_s=""; vc_s=""
+pipe_s=""; cli_s=""; lzc_s=""
 r=1
 while [ $r -le "$ROUNDS" ]; do
-  for tool in pipe volclone; do
+  for tool in pipe $BACKENDS; do
     zfs destroy -r $P/new 2>/dev/null
     case $tool in
       pipe) time_cmd sh -c "zfs send --large-block $P/src@s | zfs receive $P/new"; pipe_s="$pipe_s $T" ;;
-      volclone) time_cmd $VOLCLONE clone --quiet $P/src@s $P/new; vc_s="$vc_s $T" ;;
+      cli) time_cmd env VOLCLONE_ZFS_BACKEND=cli $VOLCLONE clone --quiet $P/src@s $P/new; cli_s="$cli_s $T" ;;
+      lzc) time_cmd env VOLCLONE_ZFS_BACKEND=lzc $VOLCLONE clone --quiet $P/src@s $P/new; lzc_s="$lzc_s $T" ;;
     esac
     eq "round $r $tool: clone equals the snapshot" "$(digest "$(dev $P/new)")" "$SUM"
     echo "round $r $tool: $T s (guest busy CPU $BUSY s)"
   done
   r=$((r + 1))
 done
-mp=$(echo "$pipe_s" | median); mv=$(echo "$vc_s" | median)
-echo "RESULT zfs-copy: bare pipe $mp s ($pipe_s), volclone clone $mv s ($vc_s), ratio $(awk -v a="$mp" -v b="$mv" 'BEGIN{printf "%.3f", a/b}')x of the pipe's speed"
+mp=$(echo "$pipe_s" | median)
+for b in $BACKENDS; do
+  eval "runs=\$${b}_s"
+  mv=$(echo "$runs" | median)
+  echo "RESULT zfs-copy ($b backend): bare pipe $mp s ($pipe_s), volclone clone $mv s ($runs), ratio $(awk -v a="$mp" -v b="$mv" 'BEGIN{printf "%.3f", a/b}')x of the pipe's speed"
+done
 zfs destroy -r $P/new
+fi
 
 # ---- 2. zvol block copies against LINSTOR's dd
+if echo "$PARTS" | grep -q zvol-copy; then
 for img in dense sparse zeroed; do zfs create -s -V ${COPY_MIB}M -o volmode=dev -o primarycache=${ARC:-metadata} $P/img-$img; done
 fill() { # fill IMG DEV
   case $1 in
@@ -109,4 +119,5 @@ for img in dense sparse zeroed; do
     vself=""; vbusy=""; dself=""; dbusy=""
   done
 done
+fi
 finish
