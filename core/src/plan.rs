@@ -148,6 +148,10 @@ pub enum StepOp {
         embed: bool,
         /// `--large-block`.
         large_block: bool,
+        /// `--compressed`: blocks travel as they are stored (not decompressed by the send and
+        /// compressed again by the receive).
+        #[serde(default)]
+        compressed: bool,
         /// `receive -F` (only LINSTOR's stock plan does this).
         force: bool,
         /// `receive -o k=v` properties.
@@ -267,13 +271,9 @@ impl StepOp {
                 a.push(snapshot.clone());
                 vec![a]
             }
-            StepOp::ZfsSendReceive { snapshot, target, raw, embed, large_block, force, receive_properties } => {
+            StepOp::ZfsSendReceive { snapshot, target, raw, embed, large_block, compressed, force, receive_properties } => {
                 let mut send = words(["zfs", "send"]);
-                for (on, flag) in [(*raw, "-w"), (*embed, "--embed"), (*large_block, "--large-block")] {
-                    if on {
-                        send.push(flag.to_owned());
-                    }
-                }
+                send.extend(send_flags(*raw, *embed, *large_block, *compressed).into_iter().map(str::to_owned));
                 send.push(snapshot.clone());
                 let mut recv = words(["zfs", "receive"]);
                 if *force {
@@ -331,4 +331,13 @@ impl StepOp {
     pub fn command_line(&self) -> String {
         crate::names::shell_line(&self.argv())
     }
+}
+
+/// The `zfs send` options for a stream's flags (the plan's argv and the executor's command).
+pub(crate) fn send_flags(raw: bool, embed: bool, large_block: bool, compressed: bool) -> Vec<&'static str> {
+    [(raw, "-w"), (embed, "--embed"), (large_block, "--large-block"), (compressed, "--compressed")]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, f)| f)
+        .collect()
 }

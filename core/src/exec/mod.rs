@@ -399,7 +399,7 @@ impl Run<'_> {
                 zfs.snapshot(snapshot, properties)?;
                 self.undo.push(Undo::Destroy(snapshot.clone()));
             }
-            StepOp::ZfsSendReceive { snapshot, target, raw, embed, large_block, force, receive_properties } => {
+            StepOp::ZfsSendReceive { snapshot, target, raw, embed, large_block, compressed, force, receive_properties } => {
                 let (resume_token, resumed_bytes) = match todo {
                     Todo::Resume { token, bytes } => (Some(token), bytes),
                     _ => (None, 0),
@@ -414,6 +414,7 @@ impl Run<'_> {
                     raw: *raw,
                     embed: *embed,
                     large_block: *large_block,
+                    compressed: *compressed,
                     force: *force,
                     receive_properties,
                     rate_limit: opts.rate_limit,

@@ -59,6 +59,11 @@ fn both_zfs(req: &CloneRequest, what: &str) -> Result<(), String> {
     ))
 }
 
+/// Both sides live in one zpool (or VG), whose features anything sent as stored then has.
+pub(super) fn same_zpool(req: &CloneRequest) -> bool {
+    req.source.container() == req.target.container()
+}
+
 fn same_pool(req: &CloneRequest, what: &str) -> Result<(), String> {
     let (s, t) = (&req.source, &req.target);
     if s.storage_pool != t.storage_pool {
@@ -168,6 +173,11 @@ fn zfs_copy(req: &CloneRequest) -> Result<String, String> {
     if let Some(p) = plaintext {
         why.push_str(&format!("; {p}"));
     }
+    if same_zpool(req) {
+        why.push_str("; --compressed, as both are in one pool: compressed blocks are sent as stored, not decompressed and compressed again");
+    } else {
+        why.push_str("; blocks are sent uncompressed, as the target's pool may lack the source's compression feature");
+    }
     Ok(why)
 }
 
@@ -196,6 +206,7 @@ fn zfs_raw_copy(req: &CloneRequest) -> Result<String, String> {
     } else {
         why.push_str(", locked until `zfs load-key` is given that key");
     }
+    why.push_str("; blocks travel exactly as stored: no decryption, decompression or re-encryption on either side");
     Ok(why)
 }
 
@@ -225,6 +236,11 @@ fn block_copy(req: &CloneRequest) -> Result<String, String> {
     });
     if let Some(p) = plaintext {
         why.push_str(&format!("; {p}"));
+    }
+    if same_zpool(req) {
+        why.push_str("; --compressed, as both are in one pool: compressed blocks are sent as stored, not decompressed and compressed again");
+    } else {
+        why.push_str("; blocks are sent uncompressed, as the target's pool may lack the source's compression feature");
     }
     Ok(why)
 }

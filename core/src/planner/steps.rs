@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::rules::{raw_key_location, sparse_mode};
+use super::rules::{raw_key_location, same_zpool, sparse_mode};
 use crate::plan::{Step, StepOp};
 use crate::request::{CloneRequest, ProviderKind};
 use crate::strategy::Strategy;
@@ -80,6 +80,9 @@ fn zfs_send(req: &CloneRequest, raw: bool) -> Vec<StepOp> {
             // OpenZFS refuses embedded-data streams into a dataset it has to encrypt.
             embed: !raw && !req.target.zfs_encrypted(),
             large_block: true,
+            // Compressed blocks keep their algorithm on the target: safe within one pool, whose
+            // features the received blocks need (a raw send sends them as stored anyway).
+            compressed: !raw && same_zpool(req),
             force: false,
             receive_properties,
         },

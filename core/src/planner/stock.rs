@@ -75,6 +75,7 @@ fn candidate(strategy: Strategy, req: &CloneRequest) -> Candidate {
                 raw: false,
                 embed: true,
                 large_block: true,
+                compressed: false,
                 force: true,
                 receive_properties: Default::default(),
             },

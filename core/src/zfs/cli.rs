@@ -30,8 +30,7 @@ fn send_source(sr: &SendReceive) -> Vec<&str> {
     if let Some(t) = &sr.resume_token {
         return vec!["-t", t];
     }
-    let mut v: Vec<&str> =
-        [(sr.raw, "-w"), (sr.embed, "--embed"), (sr.large_block, "--large-block")].into_iter().filter(|(on, _)| *on).map(|(_, f)| f).collect();
+    let mut v = crate::plan::send_flags(sr.raw, sr.embed, sr.large_block, sr.compressed);
     v.push(&sr.snapshot);
     v
 }

@@ -23,6 +23,7 @@ struct Nvlist {
 const NV_UNIQUE_NAME: c_uint = 1;
 const LZC_SEND_FLAG_EMBED_DATA: c_int = 1 << 0;
 const LZC_SEND_FLAG_LARGE_BLOCK: c_int = 1 << 1;
+const LZC_SEND_FLAG_COMPRESS: c_int = 1 << 2;
 const LZC_SEND_FLAG_RAW: c_int = 1 << 3;
 
 /// `libzfs_core` through `dlopen`.
@@ -163,6 +164,9 @@ impl ZfsOps for Lzc {
         }
         if sr.large_block {
             flags |= LZC_SEND_FLAG_LARGE_BLOCK;
+        }
+        if sr.compressed {
+            flags |= LZC_SEND_FLAG_COMPRESS;
         }
         let send: Symbol<unsafe extern "C" fn(*const c_char, *const c_char, c_int, c_int) -> c_int> = self.sym(b"lzc_send\0")?;
         let recv: Symbol<unsafe extern "C" fn(*const c_char, *mut Nvlist, *const c_char, c_int, c_int, c_int) -> c_int> =

@@ -20,6 +20,8 @@ pub struct SendReceive {
     pub embed: bool,
     /// `--large-block`.
     pub large_block: bool,
+    /// `--compressed`.
+    pub compressed: bool,
     /// `receive -F` (only for reproducing LINSTOR).
     pub force: bool,
     /// `receive -o k=v`.

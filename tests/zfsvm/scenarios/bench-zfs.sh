@@ -15,7 +15,7 @@
 [ -f /host/bench.env ] && . /host/bench.env
 ZVOL_MIB=${ZVOL_MIB:-384}
 COPY_MIB=${COPY_MIB:-128}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-3}
 PARTS=${PARTS:-"zfs-copy zvol-copy"}
 BACKENDS=${BACKENDS:-"cli lzc"}
 zpool create -f -o ashift=12 tmp-pool /dev/vda
@@ -36,6 +36,13 @@ time_cmd() {
   sync; t1=$(now); b1=$(busy); children_cpu > /tmp/c1; c0=$(cat /tmp/c0); c1=$(cat /tmp/c1)
   T=$(secs "$t0" "$t1"); BUSY=$(secs "$b0" "$b1"); SELF=$(secs "$c0" "$c1")
 }
+# Waits until the pool has written everything and freed what destroys left to free (ZFS frees
+# in the background: a destroy just before a timed run would bill its work to that run).
+settle() {
+  zpool sync tmp-pool
+  i=0; while [ "$(zpool get -Hp -o value freeing tmp-pool)" != 0 ] && [ $i -lt 600 ]; do sleep 0.5; zpool sync tmp-pool; i=$((i + 1)); done
+  sleep 1
+}
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # ---- 1. ZFS_COPY against the bare pipe (volclone with each ZFS backend)
@@ -49,8 +56,11 @@ SUM=$(digest "$S")
 pipe_s=""; cli_s=""; lzc_s=""
 r=1
 while [ $r -le "$ROUNDS" ]; do
-  for tool in pipe $BACKENDS; do
+  # The order alternates, so no tool always runs right after the same other one.
+  order="pipe $BACKENDS"; [ $((r % 2)) = 0 ] && order=$(echo "$order" | awk '{for (i = NF; i > 0; i--) printf "%s ", $i}')
+  for tool in $order; do
     zfs destroy -r $P/new 2>/dev/null
+    settle
     case $tool in
       pipe) time_cmd sh -c "zfs send --large-block $P/src@s | zfs receive $P/new"; pipe_s="$pipe_s $T" ;;
       cli) time_cmd env VOLCLONE_ZFS_BACKEND=cli $VOLCLONE clone --quiet $P/src@s $P/new; cli_s="$cli_s $T" ;;
@@ -98,6 +108,7 @@ for img in dense sparse zeroed; do
         zfs destroy $P/t 2>/dev/null
         if [ $kind = thin ]; then zfs create -s -V ${COPY_MIB}M -o volmode=dev $P/t; else zfs create -V ${COPY_MIB}M -o volmode=dev $P/t; fi
         T_DEV=$(dev $P/t)
+        settle
         case $tool in
           linstor-dd) time_cmd /host/gnu-dd if="$S" of="$T_DEV" bs=64k conv=nocreat,sparse oflag=direct status=none ;;
           volclone) time_cmd $VOLCLONE copy --quiet --no-checkpoint "$S" "$T_DEV" ;;
