@@ -127,7 +127,7 @@ enum volclone_io_mode
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /**
-   * O_DIRECT onto block devices, buffered I/O onto files.
+   * O_DIRECT wherever the file system takes it, buffered where it refuses.
    */
   VOLCLONE_IO_MODE_AUTO = 0,
   /**

@@ -77,7 +77,7 @@ enum Command {
         /// Zero handling: auto, always (target known to read zeros) or never (LUKS, thick).
         #[arg(long, default_value = "auto")]
         sparse: String,
-        /// I/O: auto (O_DIRECT onto block devices, buffered onto files), direct, or buffered.
+        /// I/O: auto (O_DIRECT wherever the file system takes it), direct, or buffered.
         /// O_DIRECT falls back to buffered I/O, with a note, where refused.
         #[arg(long, default_value = "auto")]
         io: String,

@@ -25,7 +25,7 @@ pub enum volclone_sparse_mode {
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum volclone_io_mode {
-    /// O_DIRECT onto block devices, buffered I/O onto files.
+    /// O_DIRECT wherever the file system takes it, buffered where it refuses.
     Auto = 0,
     /// O_DIRECT on both sides (buffered where refused, with a note).
     Direct = 1,

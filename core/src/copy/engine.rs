@@ -3,7 +3,7 @@
 //! with `pwrite` and hand the zero runs to the zeroing layer ([`super::zeroing`]). Progress is
 //! reported from a separate thread.
 
-use std::os::unix::fs::{FileExt, FileTypeExt};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -152,9 +152,8 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
     opts.validate()?;
     let mut notes = Vec::new();
     let direct = match opts.io {
-        IoMode::Direct => true,
+        IoMode::Direct | IoMode::Auto => true,
         IoMode::Buffered => false,
-        IoMode::Auto => std::fs::metadata(target).is_ok_and(|m| m.file_type().is_block_device()),
     };
     let src = device::open_source(source, direct, &mut notes)?;
     let tgt = device::open_target(target, opts.create_target, direct, src.size, &mut notes)?;

@@ -2,7 +2,7 @@ package io.volclone;
 
 /** How a block copy opens its two sides. */
 public enum IoMode {
-    /** O_DIRECT onto block devices, buffered I/O onto files. */
+    /** O_DIRECT wherever the file system takes it, buffered where it refuses. */
     AUTO,
     /** O_DIRECT on both sides (buffered, with a note in the report, where refused). */
     DIRECT,
