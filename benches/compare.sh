@@ -9,6 +9,7 @@
 # file and writing a fresh thin file at the same time (O_DIRECT, 1 MiB, QD16 each), since a copy
 # on one disk shares its bandwidth between the two.
 # Usage: benches/compare.sh [--out FILE]   (root; RUNS=5 takes about 25 minutes)
+# ANCHOR_TOOLS: the anchors to run, a regex alternation (default dd-linstor|dd-1M|qemu-img-S4k-m8W|cp-sparse).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ANCHORS=${ANCHORS:-$ROOT/../shared/bench/anchors.sh}
@@ -33,7 +34,7 @@ copy_limit() { # prints "read write" MiB/s
 }
 
 before=$(copy_limit)
-bash "$ANCHORS" --only '^(dd-linstor|dd-1M|qemu-img-S4k-m8W|cp-sparse)$' \
+bash "$ANCHORS" --only "^(${ANCHOR_TOOLS:-dd-linstor|dd-1M|qemu-img-S4k-m8W|cp-sparse})\$" \
   --tool "volclone::$ROOT/target/release/volclone copy --quiet {src} {dst}" "$@"
 after=$(copy_limit)
 rm -rf "$SCRATCH"

@@ -75,7 +75,9 @@ mp=$(echo "$pipe_s" | median)
 for b in $BACKENDS; do
   eval "runs=\$${b}_s"
   mv=$(echo "$runs" | median)
-  echo "RESULT zfs-copy ($b backend): bare pipe $mp s ($pipe_s), volclone clone $mv s ($runs), ratio $(awk -v a="$mp" -v b="$mv" 'BEGIN{printf "%.3f", a/b}')x of the pipe's speed"
+  # Also the median of each round's own ratio (pipe time / volclone time, same round).
+  paired=$(echo "$pipe_s|$runs" | awk -F'|' '{n = split($1, p, " "); split($2, v, " "); for (i = 1; i <= n; i++) printf "%.3f ", p[i] / v[i]}' | median)
+  echo "RESULT zfs-copy ($b backend): bare pipe $mp s ($pipe_s), volclone clone $mv s ($runs), ratio of medians $(awk -v a="$mp" -v b="$mv" 'BEGIN{printf "%.3f", a/b}')x, median of the rounds' ratios ${paired}x of the pipe's speed"
 done
 zfs destroy -r $P/new
 fi
