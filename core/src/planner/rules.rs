@@ -237,11 +237,6 @@ fn block_copy(req: &CloneRequest) -> Result<String, String> {
     if let Some(p) = plaintext {
         why.push_str(&format!("; {p}"));
     }
-    if same_zpool(req) {
-        why.push_str("; --compressed, as both are in one pool: compressed blocks are sent as stored, not decompressed and compressed again");
-    } else {
-        why.push_str("; blocks are sent uncompressed, as the target's pool may lack the source's compression feature");
-    }
     Ok(why)
 }
 

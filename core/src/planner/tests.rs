@@ -603,3 +603,30 @@ fn names_are_quoted_or_refused_never_run() {
     bad.source.volume = "vg/-b".into();
     assert!(bad.validate().unwrap_err().to_string().contains("starts with '-'"));
 }
+
+#[test]
+fn zfs_copy_sends_compressed_only_within_one_pool_and_says_so() {
+    let flags = |p: &Plan| {
+        ops(p, CloneStrategy::ZfsCopy).iter().find_map(|o| match o {
+            StepOp::ZfsSendReceive { compressed, raw, .. } => Some((*compressed, *raw)),
+            _ => None,
+        })
+    };
+    let same = plan(&req(zfs("zpool1/a", ProviderKind::ZfsThin, enc("zpool1", KeyStatus::Available), true), zfs("zpool1/b", ProviderKind::ZfsThin, enc("zpool1", KeyStatus::Available), false)));
+    assert_eq!(flags(&same), Some((true, false)));
+    let reason = |p: &Plan, s| p.candidate(s).unwrap().reason.clone();
+    assert!(reason(&same, CloneStrategy::ZfsCopy).contains("--compressed, as both are in one pool"), "{}", reason(&same, CloneStrategy::ZfsCopy));
+    assert!(same.candidate(CloneStrategy::ZfsCopy).unwrap().steps.iter().any(|s| s.command.contains("zfs send --large-block --compressed ")));
+    // Another zpool may lack the source's compression feature: blocks go uncompressed.
+    let mut other = zfs("zpool2/b", ProviderKind::ZfsThin, enc("zpool2", KeyStatus::Available), false);
+    other.storage_pool = "zpool2".into();
+    let across = plan(&req(zfs("zpool1/a", ProviderKind::ZfsThin, enc("zpool1", KeyStatus::Available), true), other));
+    assert_eq!(flags(&across), Some((false, false)));
+    assert!(reason(&across, CloneStrategy::ZfsCopy).contains("sent uncompressed"));
+    // A raw send sends blocks as stored anyway; the block copy sends nothing.
+    assert!(reason(&same, CloneStrategy::ZfsRawCopy).contains("blocks travel exactly as stored"));
+    let raw = ops(&same, CloneStrategy::ZfsRawCopy);
+    assert!(raw.iter().any(|o| matches!(o, StepOp::ZfsSendReceive { raw: true, compressed: false, .. })));
+    let block = reason(&same, CloneStrategy::BlockCopy);
+    assert!(!block.contains("compress") && !block.contains("send"), "{block}");
+}
