@@ -107,7 +107,8 @@ for img in dense sparse zeroed; do
     r=1
     while [ $r -le "$ROUNDS" ]; do
       for tool in linstor-dd volclone; do
-        zfs destroy $P/t 2>/dev/null
+        # udev may still hold the last target open for a moment: retry the destroy.
+        i=0; while zfs list $P/t > /dev/null 2>&1 && [ $i -lt 20 ]; do udevadm settle; zfs destroy $P/t 2>/dev/null || sleep 0.5; i=$((i + 1)); done
         if [ $kind = thin ]; then zfs create -s -V ${COPY_MIB}M -o volmode=dev $P/t; else zfs create -V ${COPY_MIB}M -o volmode=dev $P/t; fi
         T_DEV=$(dev $P/t)
         settle
