@@ -8,6 +8,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileExt, FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use super::extents::DataMap;
 use super::options::BLOCK;
 use super::report::ZeroMethod;
 use super::sysblock;
@@ -27,12 +28,32 @@ pub(super) struct Endpoint {
     pub(super) size: u64,
     pub(super) is_block: bool,
     pub(super) direct: bool,
+    /// A file target's holes when the copy began ([`Endpoint::note_holes`]).
+    holes: Option<DataMap>,
 }
 
 impl Endpoint {
     /// The side's size as it is now (to notice a source that grew or shrank during a copy).
     pub(super) fn size_now(&self) -> Result<u64> {
         size_of(&self.file, &self.path, self.is_block)
+    }
+
+    /// Records a file target's holes as they are before anything is written. A copy never writes
+    /// into the range of a zero run (each range is one chunk's, once), so a range that was a hole
+    /// then still is one when its zero run comes: no `lseek` on the target per zero run, which on
+    /// ext4 waited for the inode lock that O_DIRECT writes into holes hold.
+    pub(super) fn note_holes(&mut self) {
+        if !self.is_block {
+            self.holes = Some(DataMap::of_file(&self.file, self.size));
+        }
+    }
+
+    /// Whether `[off, off+len)` of a file target reads as a hole.
+    fn is_hole(&self, off: u64, len: u64) -> bool {
+        match &self.holes {
+            Some(map) => map.is_hole(off, off + len),
+            None => is_file_hole(&self.file, off, len),
+        }
     }
 
     /// The descriptor for an I/O at `off` of `len` bytes.
@@ -100,7 +121,7 @@ pub(super) fn open_source(path: &Path, direct: bool, notes: &mut Vec<String>) ->
         open_maybe_direct(path, false, libc::O_CLOEXEC, direct, notes).map_err(|e| Error::io("open source", path, None, e))?;
     let size = size_of(&file, path, is_block)?;
     let buffered = if direct { Some(open(path, false, libc::O_CLOEXEC).map_err(|e| Error::io("open source", path, None, e))?) } else { None };
-    Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct })
+    Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct, holes: None })
 }
 
 /// Opens the target for writing without truncating it; block devices with O_EXCL, so a
@@ -127,7 +148,7 @@ pub(super) fn open_target(path: &Path, create: bool, direct: bool, source_size: 
     let size = size_of(&file, path, is_block)?;
     // The buffered twin needs no O_EXCL: this process holds the claim through `file`.
     let buffered = if direct { Some(open(path, true, libc::O_CLOEXEC).map_err(|e| Error::io("open target", path, None, e))?) } else { None };
-    Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct })
+    Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct, holes: None })
 }
 
 /// What the zeroing layer needs to know of the target.
@@ -154,7 +175,7 @@ impl Sink for Endpoint {
         let fd = self.file.as_raw_fd();
         let rc = match method {
             ZeroMethod::Write | ZeroMethod::Skip => return Ok(()),
-            ZeroMethod::PunchHole if !self.is_block && is_file_hole(&self.file, off, len) => return Ok(()),
+            ZeroMethod::PunchHole if !self.is_block && self.is_hole(off, len) => return Ok(()),
             // On a block device, fallocate(PUNCH_HOLE) is a write-zeroes that may unmap, and
             // fails rather than fall back to writing.
             ZeroMethod::PunchHole | ZeroMethod::WriteZeroes => {
