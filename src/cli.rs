@@ -196,6 +196,10 @@ struct ExecArgs {
     /// progress, then the report or the error), or `none`.
     #[arg(long, default_value = "bar")]
     progress: String,
+    /// Receive without `zfs receive -s`: faster (10% in the OpenZFS VM), but a stream cut short
+    /// by a crash is sent again from its start instead of resumed.
+    #[arg(long)]
+    no_resume: bool,
     /// ZFS backend: `cli` (the zfs command) or `lzc` (libzfs_core; needs the libzfs-core feature).
     #[arg(long, env = "VOLCLONE_ZFS_BACKEND", default_value = "cli")]
     backend: String,
@@ -204,7 +208,7 @@ struct ExecArgs {
 impl ExecArgs {
     fn options(&self) -> Result<ExecOptions, Error> {
         let rate = self.rate.as_deref().map(copy::parse_size).transpose()?;
-        Ok(ExecOptions { copy: CopyOptions::default().verify(self.verify).rate_limit(rate), rate_limit: rate })
+        Ok(ExecOptions { copy: CopyOptions::default().verify(self.verify).rate_limit(rate), rate_limit: rate, no_resume: self.no_resume })
     }
 }
 

@@ -17,9 +17,10 @@ use crate::string::into_c;
 /// for real (ZFS through the `zfs` command, LVM through the `lvm` commands, block copies in
 /// process), exactly as `volclone run` does.
 ///
-/// - `options_json`: NULL for the defaults, else `{"copy": {...copy options...}, "rate_limit": N}`
-///   (every field optional; `copy` takes the fields of the copy report's options:
-///   `workers`, `chunk_size`, `io`, `fsync`, `verify`, `rate_limit`).
+/// - `options_json`: NULL for the defaults, else `{"copy": {...copy options...}, "rate_limit": N,
+///   "no_resume": false}` (every field optional; `copy` takes the fields of the copy report's
+///   options: `workers`, `chunk_size`, `io`, `fsync`, `verify`, `rate_limit`; `no_resume`
+///   receives without `zfs receive -s`: faster, but a stream cut short is sent again whole).
 /// - `progress`/`user`: optional callback (see `volclone_progress_cb`), with a total for every
 ///   strategy (a send reports ZFS's estimate of its stream).
 /// - `cancel`: optional handle; triggering it stops the clone and undoes what it made.

@@ -91,7 +91,7 @@ impl ZfsOps for FakeZfs {
         Ok(())
     }
     fn send_receive(&self, sr: &SendReceive, _: &dyn Progress, cancel: &CancelToken) -> Result<u64> {
-        self.act(format!("send_receive {} {} force={} resume={}", sr.snapshot, sr.target, sr.force, sr.resume_token.is_some()))?;
+        self.act(format!("send_receive {} {} force={} resume={} -s={}", sr.snapshot, sr.target, sr.force, sr.resume_token.is_some(), sr.resumable))?;
         let (snap, already) = match &sr.resume_token {
             Some(t) => {
                 let (toname, bytes) = self.resume_info(t)?;
@@ -527,4 +527,18 @@ fn an_untagged_dataset_at_the_landing_name_is_refused_and_kept() {
     assert!(e.to_string().contains("is not this clone's"), "{e}");
     assert!(f.has(&landing) && f.has(TGT));
     assert!(!f.log.lock().unwrap().iter().any(|l| l.starts_with(&format!("destroy {landing}"))));
+}
+
+#[test]
+fn receives_are_resumable_unless_no_resume_is_asked_for() {
+    let _g = serial();
+    let req = seed_case();
+    for (no_resume, want) in [(false, "-s=true"), (true, "-s=false")] {
+        let f = seed_zfs(None);
+        let opts = ExecOptions { no_resume, ..ExecOptions::default() };
+        execute(&plan(&req), &req, &f, &opts, &NoProgress, &CancelToken::new()).unwrap();
+        let log = f.log.lock().unwrap().clone();
+        let recv = log.iter().find(|l| l.starts_with("send_receive")).unwrap();
+        assert!(recv.ends_with(want), "{recv}");
+    }
 }
