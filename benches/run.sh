@@ -8,22 +8,29 @@
 #      ZFS_COPY against the bare send | receive pipe, zvol block copies against LINSTOR's dd.
 # Writes benches/results/run-DATE.md (the ratio tables from benches/summary.py, then the raw
 # reports) and prints the tables. Env: RUNS (3), FULL_MIB (1024), SPARSE_MIB (2048) for the files;
-# ROUNDS (4), COPY_MIB (128) for the VM.
+# ROUNDS (3), ZVOL_ROUNDS (2), COPY_MIB (128), LATER_PARTS (zvol-copy: what the versions after
+# the first run) for the VM.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 command -v qemu-img >/dev/null || { echo "== installing qemu-utils (qemu-img, the anchor)"; apt-get install -y -q --no-install-recommends qemu-utils >/dev/null; }
 W=$(mktemp -d /tmp/volclone-benches.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+# The raw reports are kept next to the summary even when a later part fails.
+trap 'mkdir -p benches/results/raw && cp "$W"/*.md "$W"/*.log benches/results/raw/ 2>/dev/null; rm -rf "$W"' EXIT
 OUT=benches/results/run-$(date -u +%Y-%m-%d-%H%M).md
 echo "== files and loop devices"
 ANCHOR_TOOLS='dd-linstor|qemu-img-S4k-m8W' RUNS=${RUNS:-3} FULL_MIB=${FULL_MIB:-1024} SPARSE_MIB=${SPARSE_MIB:-2048} benches/compare.sh --out "$W/files.md" > "$W/files.log" 2>&1 \
   || { tail -20 "$W/files.log"; exit 1; }
 logs=()
+first=1
 for v in ${ZFS_VERSIONS:-2.1}; do
   echo "== OpenZFS $v VM"
-  ZFS_VERSION=$v ROUNDS=${ROUNDS:-4} COPY_MIB=${COPY_MIB:-128} benches/zfs.sh > "$W/zfs-$v.log" 2>&1 || { tail -20 "$W/zfs-$v.log"; exit 1; }
+  # The first version gets every part; the others the zvol copies (LATER_PARTS), to fit the hour.
+  parts=${PARTS:-"zfs-copy zvol-copy"}; [ $first = 1 ] || parts=${LATER_PARTS:-zvol-copy}
+  PARTS=$parts ZFS_VERSION=$v ROUNDS=${ROUNDS:-3} ZVOL_ROUNDS=${ZVOL_ROUNDS:-2} COPY_MIB=${COPY_MIB:-128} benches/zfs.sh > "$W/zfs-$v.log" 2>&1 \
+    || { tail -20 "$W/zfs-$v.log"; exit 1; }
   logs+=("$W/zfs-$v.log")
+  first=0
 done
 {
   echo "# Benchmark run $(date -u '+%Y-%m-%d %H:%M UTC') ($(nproc) CPUs, $(uname -r))"

@@ -3,7 +3,7 @@
 # the first time): ZFS_COPY against the bare send | receive pipe, and zvol block copies against
 # LINSTOR's dd (dense, sparse, zero-filled; thin and thick targets), each with its anchor in the
 # same boot (tests/zfsvm/scenarios/bench-zfs.sh). ZFS_VERSION=2.1 (default) or 2.3; ZVOL_MIB,
-# COPY_MIB, ROUNDS, ARC (metadata: cold sources, the default; all), PARTS ("zfs-copy zvol-copy"), BACKENDS ("cli lzc") pass through. Prints the scenario's table and RESULT lines.
+# COPY_MIB, ROUNDS, ZVOL_ROUNDS (of the zvol copies; default ROUNDS), ARC (metadata: cold sources, the default; all), PARTS ("zfs-copy zvol-copy"), TOOLS (of the ZFS_COPY part) pass through. Prints the scenario's table and RESULT lines.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -16,6 +16,6 @@ SHARE=$(mktemp -d /tmp/volclone-bench.XXXXXX)
 trap 'rm -rf "$SHARE"' EXIT
 cp target/release/volclone tests/zfsvm/lib.sh "$SHARE/"
 cp "$(command -v dd)" "$SHARE/gnu-dd"   # busybox dd has no oflag=direct / conv=sparse
-{ for v in ZVOL_MIB COPY_MIB ROUNDS ARC PARTS BACKENDS; do [ -n "${!v:-}" ] && echo "export $v=${!v}"; done; true; } > "$SHARE/bench.env"
+{ for v in ZVOL_MIB COPY_MIB ROUNDS ZVOL_ROUNDS ARC PARTS TOOLS; do [ -n "${!v:-}" ] && echo "export $v=${!v}"; done; true; } > "$SHARE/bench.env"
 ZFSVM_OUT=$out ZFSVM_DISKS=1 ZFSVM_DISK_SIZE=4G ZFSVM_MEM=${ZFSVM_MEM:-3G} ZFSVM_TIMEOUT=5400 \
   tests/zfsvm/run.sh tests/zfsvm/scenarios/bench-zfs.sh "$SHARE"

@@ -2,8 +2,10 @@
 # Benchmark (not a test; benches/zfs.sh runs it): the paths LINSTOR uses, each against its anchor
 # in the same boot, rounds alternating.
 #  1. ZFS_COPY: `volclone clone SRC@s TGT` (everything it does: facts, plan, size estimate,
-#     receive, tags) against the bare `zfs send --large-block SRC@s | zfs receive NEW`; the
-#     seed's layout: encrypted parent, a thin zvol of ZVOL_MIB with half of it data in 12 MiB extents.
+#     receive, tags) against the bare `zfs send --large-block --compressed SRC@s | zfs receive
+#     NEW` (the same send), and with `receive -s` (resumable, as volclone receives by default);
+#     the seed's layout: encrypted parent, a thin zvol of ZVOL_MIB with half of it data in 12 MiB
+#     extents.
 #  2. zvol block copy: `volclone copy` against LINSTOR's `dd bs=64k conv=nocreat,sparse
 #     oflag=direct`, dense / sparse (25% data) / zero-filled sources of COPY_MIB, onto fresh thin
 #     and thick zvols. The sources are cold (primarycache=metadata: every read goes to the disk
@@ -17,7 +19,6 @@ ZVOL_MIB=${ZVOL_MIB:-384}
 COPY_MIB=${COPY_MIB:-128}
 ROUNDS=${ROUNDS:-3}
 PARTS=${PARTS:-"zfs-copy zvol-copy"}
-BACKENDS=${BACKENDS:-"cli lzc"}
 zpool create -f -o ashift=12 tmp-pool /dev/vda
 dd if=/dev/urandom of=/root/incus.key bs=32 count=1 2>/dev/null
 zfs create -o encryption=aes-256-gcm -o keyformat=raw -o keylocation=file:///root/incus.key tmp-pool/incus
@@ -53,32 +54,38 @@ i=0; while [ $i -lt $ZVOL_MIB ]; do dd if=/dev/urandom of="$S" bs=1M count=12 se
 sync
 zfs snapshot $P/src@s
 SUM=$(digest "$S")
-pipe_s=""; cli_s=""; lzc_s=""
+# Tools: the bare pipe, the bare pipe with a resumable receive (-s, as volclone receives by
+# default), volclone with the zfs command and with libzfs_core, and with --no-resume.
+TOOLS=${TOOLS:-"pipe pipe_s cli cli_no_resume lzc"}
+for t in $TOOLS; do eval "${t}_t=''"; done
 r=1
 while [ $r -le "$ROUNDS" ]; do
   # The order alternates, so no tool always runs right after the same other one.
-  order="pipe $BACKENDS"; [ $((r % 2)) = 0 ] && order=$(echo "$order" | awk '{for (i = NF; i > 0; i--) printf "%s ", $i}')
+  order=$TOOLS; [ $((r % 2)) = 0 ] && order=$(echo "$TOOLS" | awk '{for (i = NF; i > 0; i--) printf "%s ", $i}')
   for tool in $order; do
     zfs destroy -r $P/new 2>/dev/null
     settle
     case $tool in
-      pipe) time_cmd sh -c "zfs send --large-block $P/src@s | zfs receive $P/new"; pipe_s="$pipe_s $T" ;;
-      cli) time_cmd env VOLCLONE_ZFS_BACKEND=cli $VOLCLONE clone --quiet $P/src@s $P/new; cli_s="$cli_s $T" ;;
-      lzc) time_cmd env VOLCLONE_ZFS_BACKEND=lzc $VOLCLONE clone --quiet $P/src@s $P/new; lzc_s="$lzc_s $T" ;;
+      pipe) time_cmd sh -c "zfs send --large-block --compressed $P/src@s | zfs receive $P/new" ;;
+      pipe_s) time_cmd sh -c "zfs send --large-block --compressed $P/src@s | zfs receive -s $P/new" ;;
+      cli) time_cmd env VOLCLONE_ZFS_BACKEND=cli $VOLCLONE clone --quiet $P/src@s $P/new ;;
+      cli_no_resume) time_cmd env VOLCLONE_ZFS_BACKEND=cli $VOLCLONE clone --quiet --no-resume $P/src@s $P/new ;;
+      lzc) time_cmd env VOLCLONE_ZFS_BACKEND=lzc $VOLCLONE clone --quiet $P/src@s $P/new ;;
     esac
+    eval "${tool}_t=\"\$${tool}_t $T\""
     eq "round $r $tool: clone equals the snapshot" "$(digest "$(dev $P/new)")" "$SUM"
     echo "round $r $tool: $T s (guest busy CPU $BUSY s)"
   done
   r=$((r + 1))
 done
-mp=$(echo "$pipe_s" | median)
-for b in $BACKENDS; do
-  eval "runs=\$${b}_s"
-  mv=$(echo "$runs" | median)
-  # Also the median of each round's own ratio (pipe time / volclone time, same round).
-  paired=$(echo "$pipe_s|$runs" | awk -F'|' '{n = split($1, p, " "); split($2, v, " "); for (i = 1; i <= n; i++) printf "%.3f ", p[i] / v[i]}' | median)
-  echo "RESULT zfs-copy ($b backend): bare pipe $mp s ($pipe_s), volclone clone $mv s ($runs), ratio of medians $(awk -v a="$mp" -v b="$mv" 'BEGIN{printf "%.3f", a/b}')x, median of the rounds' ratios ${paired}x of the pipe's speed"
-done
+# Each tool against an anchor: the median of each round's own ratio (anchor time / tool time).
+ratio() { # ratio TOOL ANCHOR
+  eval "tt=\$${1}_t; at=\$${2}_t"
+  paired=$(echo "$at|$tt" | awk -F'|' '{n = split($1, p, " "); split($2, v, " "); for (i = 1; i <= n; i++) printf "%.3f ", p[i] / v[i]}' | median)
+  echo "RESULT zfs-copy $1 vs $2: $(echo "$tt" | median) s ($tt) against $(echo "$at" | median) s ($at): ${paired}x the anchor's speed (median of the rounds' ratios)"
+}
+for t in $TOOLS; do [ "$t" = pipe ] || ratio "$t" pipe; done
+echo "$TOOLS" | grep -q pipe_s && for t in cli lzc; do echo "$TOOLS" | grep -qw "$t" && ratio "$t" pipe_s; done
 zfs destroy -r $P/new
 fi
 
@@ -105,7 +112,7 @@ for img in dense sparse zeroed; do
   for kind in thin thick; do
     dd_r=""; vc_r=""
     r=1
-    while [ $r -le "$ROUNDS" ]; do
+    while [ $r -le "${ZVOL_ROUNDS:-$ROUNDS}" ]; do
       for tool in linstor-dd volclone; do
         # udev may still hold the last target open for a moment: retry the destroy.
         i=0; while zfs list $P/t > /dev/null 2>&1 && [ $i -lt 20 ]; do udevadm settle; zfs destroy $P/t 2>/dev/null || sleep 0.5; i=$((i + 1)); done
