@@ -16,6 +16,6 @@ SHARE=$(mktemp -d /tmp/volclone-bench.XXXXXX)
 trap 'rm -rf "$SHARE"' EXIT
 cp target/release/volclone tests/zfsvm/lib.sh "$SHARE/"
 cp "$(command -v dd)" "$SHARE/gnu-dd"   # busybox dd has no oflag=direct / conv=sparse
-{ for v in ZVOL_MIB COPY_MIB ROUNDS ZVOL_ROUNDS ARC PARTS TOOLS; do [ -n "${!v:-}" ] && echo "export $v=${!v}"; done; true; } > "$SHARE/bench.env"
+{ for v in ZVOL_MIB COPY_MIB ROUNDS ZVOL_ROUNDS ARC PARTS TOOLS; do [ -n "${!v:-}" ] && echo "export $v='${!v}'"; done; true; } > "$SHARE/bench.env"
 ZFSVM_OUT=$out ZFSVM_DISKS=1 ZFSVM_DISK_SIZE=4G ZFSVM_MEM=${ZFSVM_MEM:-3G} ZFSVM_TIMEOUT=5400 \
   tests/zfsvm/run.sh tests/zfsvm/scenarios/bench-zfs.sh "$SHARE"
