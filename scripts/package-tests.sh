@@ -26,12 +26,14 @@ cd "$W"
 cp "$ROOT/core/requests/seed-incus-2075.json" "$ROOT/tools/volclone-copy.c" "$ROOT/tests/package/PackageSmoke.java" .
 
 step "CLI, man pages, completions, schemas"
-/usr/bin/volclone --version | grep -qx "volclone $(dpkg-query -W -f '${Version}' volclone)"
-/usr/bin/volclone plan seed-incus-2075.json | grep -q "chosen: ZFS_COPY"
+# (Output is captured before grep -q looks at it: with pipefail, a writer cut off by grep's early
+# exit would fail the check at random.)
+grep -qx "volclone $(dpkg-query -W -f '${Version}' volclone)" <<<"$(/usr/bin/volclone --version)"
+grep -q "chosen: ZFS_COPY" <<<"$(/usr/bin/volclone plan seed-incus-2075.json)"
 for page in volclone volclone-plan volclone-copy volclone-clone volclone-run volclone-demo; do
-  zcat "/usr/share/man/man1/$page.1.gz" | grep -q '^\.TH' || { echo "$page.1 is not a man page"; exit 1; }
+  grep -q '^\.TH' <<<"$(zcat "/usr/share/man/man1/$page.1.gz")" || { echo "$page.1 is not a man page"; exit 1; }
 done
-bash -c 'source /usr/share/bash-completion/completions/volclone && complete -p volclone' | grep -q _volclone
+grep -q _volclone <<<"$(bash -c 'source /usr/share/bash-completion/completions/volclone && complete -p volclone')"
 for doc in request plan; do
   cmp <(/usr/bin/volclone plan --schema "$doc") "/usr/share/volclone/schema/$doc.schema.json"
 done
@@ -39,14 +41,14 @@ done
 step "C through pkg-config: dynamic, static"
 gcc -std=c11 -Wall -Wextra -Werror volclone-copy.c -o copy-dyn $(pkg-config --cflags --libs volclone)
 gcc -std=c11 -Wall -Wextra -Werror volclone-copy.c -o copy-static $(pkg-config --cflags --libs volclone-static)
-ldd copy-dyn | grep -qE "libvolclone.so.0 => (/usr)?/lib/$MA/libvolclone.so.0" || { ldd copy-dyn; exit 1; }
-if ldd copy-static | grep -q libvolclone; then echo "the static program links libvolclone dynamically"; exit 1; fi
+grep -qE "libvolclone.so.0 => (/usr)?/lib/$MA/libvolclone.so.0" <<<"$(ldd copy-dyn)" || { ldd copy-dyn; exit 1; }
+if grep -q libvolclone <<<"$(ldd copy-static)"; then echo "the static program links libvolclone dynamically"; exit 1; fi
 head -c 5000000 /dev/urandom > "src img"
 for prog in copy-dyn copy-static; do
   rm -f ./-dst; truncate -s 5000000 ./-dst
   "./$prog" --verify "src img" ./-dst >/dev/null
   cmp "src img" ./-dst
-  "./$prog" --plan seed-incus-2075.json | grep -q '"chosen": "ZFS_COPY"'
+  grep -q '"chosen": "ZFS_COPY"' <<<"$("./$prog" --plan seed-incus-2075.json)"
 done
 step "C under valgrind with /usr/share/volclone/volclone.supp"
 rm -f ./-dst; truncate -s 5000000 ./-dst
