@@ -28,7 +28,10 @@ pub(super) struct Endpoint {
     pub(super) size: u64,
     pub(super) is_block: bool,
     pub(super) direct: bool,
-    /// A file target's holes when the copy began ([`Endpoint::note_holes`]).
+    /// A file target's holes as they were when it was opened, before anything is written. A copy
+    /// never writes into the range of a zero run (each range is one chunk's, once), so a range
+    /// that was a hole then still is one when its zero run comes: no `lseek` on the target per
+    /// zero run, which on ext4 waited for the inode lock that O_DIRECT writes into holes hold.
     holes: Option<DataMap>,
 }
 
@@ -38,22 +41,9 @@ impl Endpoint {
         size_of(&self.file, &self.path, self.is_block)
     }
 
-    /// Records a file target's holes as they are before anything is written. A copy never writes
-    /// into the range of a zero run (each range is one chunk's, once), so a range that was a hole
-    /// then still is one when its zero run comes: no `lseek` on the target per zero run, which on
-    /// ext4 waited for the inode lock that O_DIRECT writes into holes hold.
-    pub(super) fn note_holes(&mut self) {
-        if !self.is_block {
-            self.holes = Some(DataMap::of_file(&self.file, self.size));
-        }
-    }
-
     /// Whether `[off, off+len)` of a file target reads as a hole.
     fn is_hole(&self, off: u64, len: u64) -> bool {
-        match &self.holes {
-            Some(map) => map.is_hole(off, off + len),
-            None => is_file_hole(&self.file, off, len),
-        }
+        self.holes.as_ref().is_some_and(|map| map.is_hole(off, off + len))
     }
 
     /// The descriptor for an I/O at `off` of `len` bytes.
@@ -148,22 +138,13 @@ pub(super) fn open_target(path: &Path, create: bool, direct: bool, source_size: 
     let size = size_of(&file, path, is_block)?;
     // The buffered twin needs no O_EXCL: this process holds the claim through `file`.
     let buffered = if direct { Some(open(path, true, libc::O_CLOEXEC).map_err(|e| Error::io("open target", path, None, e))?) } else { None };
-    Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct, holes: None })
+    let holes = (!is_block).then(|| DataMap::of_file(&file, size));
+    Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct, holes })
 }
 
 /// What the zeroing layer needs to know of the target.
 pub(super) fn target_facts(target: &Endpoint) -> TargetFacts {
     if target.is_block { TargetFacts::Block(sysblock::facts(&target.file)) } else { TargetFacts::File }
-}
-
-/// Whether `[off, off+len)` of a file already reads as a hole.
-fn is_file_hole(file: &File, off: u64, len: u64) -> bool {
-    // SAFETY: lseek on a valid fd has no memory effects.
-    let data = unsafe { libc::lseek(file.as_raw_fd(), off as libc::off_t, libc::SEEK_DATA) };
-    if data < 0 {
-        return io::Error::last_os_error().raw_os_error() == Some(libc::ENXIO);
-    }
-    data as u64 >= off + len
 }
 
 impl Sink for Endpoint {
@@ -175,7 +156,7 @@ impl Sink for Endpoint {
         let fd = self.file.as_raw_fd();
         let rc = match method {
             ZeroMethod::Write | ZeroMethod::Skip => return Ok(()),
-            ZeroMethod::PunchHole if !self.is_block && self.is_hole(off, len) => return Ok(()),
+            ZeroMethod::PunchHole if self.is_hole(off, len) => return Ok(()),
             // On a block device, fallocate(PUNCH_HOLE) is a write-zeroes that may unmap, and
             // fails rather than fall back to writing.
             ZeroMethod::PunchHole | ZeroMethod::WriteZeroes => {

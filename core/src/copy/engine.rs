@@ -156,7 +156,7 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
         IoMode::Buffered => false,
     };
     let src = device::open_source(source, direct, &mut notes)?;
-    let mut tgt = device::open_target(target, opts.create_target, direct, src.size, &mut notes)?;
+    let tgt = device::open_target(target, opts.create_target, direct, src.size, &mut notes)?;
     overlap::refuse_overlap(source, &src.file, target, &tgt.file)?;
     let _lock = overlap::lock_target(target, &tgt.file)?;
     if tgt.size < src.size {
@@ -168,7 +168,6 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
         });
     }
     let data = if src.is_block { DataMap::all(src.size) } else { DataMap::of_file(&src.file, src.size) };
-    tgt.note_holes();
     let zeroing = zeroing::choose(device::target_facts(&tgt), opts.sparse);
     let chunk = zeroing.chunk_for(opts.chunk_size, MAX_CHUNK.min(MAX_BUFFER_BYTES / opts.workers));
     let mut opts = opts.clone();

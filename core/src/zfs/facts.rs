@@ -83,19 +83,6 @@ fn volume_from(ops: &dyn ZfsOps, d: &Described, dataset: &str) -> Result<VolumeF
     Ok(zvol(dataset, if thin { ProviderKind::ZfsThin } else { ProviderKind::Zfs }, size_bytes, true, zfs))
 }
 
-/// Facts of an existing zvol.
-pub fn existing_volume(ops: &dyn ZfsOps, dataset: &str) -> Result<VolumeFacts> {
-    let d = describe(ops, &with_ancestors(dataset), &PROPS)?;
-    volume_from(ops, &d, dataset)
-}
-
-/// Facts of a source given as a zvol (`pool/vol`) or as an existing snapshot of one
-/// (`pool/vol@snap`, such as LINSTOR's `@CF_<hex>`): the zvol's facts, with the snapshot to read.
-pub fn source_volume(ops: &dyn ZfsOps, name: &str) -> Result<VolumeFacts> {
-    let d = describe(ops, &source_names(name), &PROPS)?;
-    source_from(ops, &d, name)
-}
-
 fn source_names(name: &str) -> Vec<String> {
     let dataset = name.split('@').next().unwrap_or(name);
     let mut names = with_ancestors(dataset);
@@ -105,6 +92,8 @@ fn source_names(name: &str) -> Vec<String> {
     names
 }
 
+/// Facts of a source given as a zvol (`pool/vol`) or as an existing snapshot of one
+/// (`pool/vol@snap`, such as LINSTOR's `@CF_<hex>`): the zvol's facts, with the snapshot to read.
 fn source_from(ops: &dyn ZfsOps, d: &Described, name: &str) -> Result<VolumeFacts> {
     let Some((dataset, snap)) = name.split_once('@') else { return volume_from(ops, d, name) };
     let mut v = volume_from(ops, d, dataset)?;
@@ -119,15 +108,6 @@ fn source_from(ops: &dyn ZfsOps, d: &Described, name: &str) -> Result<VolumeFact
     Ok(v)
 }
 
-/// Facts of a target: its own if it exists; else a new zvol of `size_bytes` and `provider`
-/// with the encryption it would inherit from its parent.
-pub fn target_volume(ops: &dyn ZfsOps, dataset: &str, provider: ProviderKind, size_bytes: u64) -> Result<VolumeFacts> {
-    let mut props = PROPS.to_vec();
-    props.push(crate::exec::TAG_PROPERTY);
-    let d = describe(ops, &target_names(dataset), &props)?;
-    target_from(ops, &d, dataset, provider, size_bytes)
-}
-
 fn landing(dataset: &str) -> String {
     format!("{dataset}{}", crate::planner::TEMP_SUFFIX)
 }
@@ -138,6 +118,8 @@ fn target_names(dataset: &str) -> Vec<String> {
     names
 }
 
+/// Facts of a target: its own if it exists; else a new zvol of `size_bytes` and `provider`
+/// with the encryption it would inherit from its parent.
 fn target_from(ops: &dyn ZfsOps, d: &Described, dataset: &str, provider: ProviderKind, size_bytes: u64) -> Result<VolumeFacts> {
     if props_of(d, dataset).is_some() {
         return volume_from(ops, d, dataset);
@@ -159,8 +141,9 @@ fn target_from(ops: &dyn ZfsOps, d: &Described, dataset: &str, provider: Provide
     Ok(zvol(dataset, provider, size_bytes, false, zfs))
 }
 
-/// The facts of both sides of `volclone clone SOURCE TARGET` ([`source_volume`],
-/// [`target_volume`]) from one look at ZFS. (The executor looks again once it holds the
+/// The facts of both sides of `volclone clone SOURCE TARGET` from one look at ZFS: the source
+/// (a zvol, or an existing snapshot of one) and the target (its own facts, or a new zvol of
+/// `size_bytes` (default the source's) with what it would inherit from its parent). (The executor looks again once it holds the
 /// target's lock: what was true before may not be then.)
 pub fn clone_volumes(ops: &dyn ZfsOps, source: &str, target: &str, provider: ProviderKind, size_bytes: Option<u64>) -> Result<(VolumeFacts, VolumeFacts)> {
     let mut names = source_names(source);
