@@ -104,6 +104,13 @@ pub(super) fn string_arg(env: &Env<'_>, s: &JString<'_>, name: &'static str) -> 
     Ok(s.try_to_string(env)?)
 }
 
+/// Options the bindings serialized (`what` names them in the error): JSON that does not parse
+/// is a programming error of the bindings, an `IllegalArgumentException`.
+pub(super) fn options_arg<T: serde::de::DeserializeOwned>(env: &Env<'_>, s: &JString<'_>, what: &str) -> JResult<T> {
+    let text = string_arg(env, s, "options")?;
+    serde_json::from_str(&text).map_err(|e| JavaError::IllegalArgument(format!("{what} {text:?}: {e}")))
+}
+
 /// A Rust string as a Java string, returned as an object.
 pub(super) fn new_string<'l>(env: &mut Env<'l>, s: &str) -> JResult<JObject<'l>> {
     Ok(env.new_string(s)?.into())
