@@ -455,6 +455,34 @@ volclone_status volclone_copy(const char *source,
                               struct volclone_copy_report *report_out);
 
 /**
+ * Copies `source` onto `target` like `volclone_copy`, with the options as JSON (every copy
+ * option, the ones the struct lacks included) and the whole report as JSON: what the Java
+ * bindings call.
+ *
+ * - `options_json`: NULL for the defaults, else a JSON object, every field optional:
+ *   `workers`, `chunk_size`, `sparse` (`"auto"`, `"always"`, `"never"`), `io` (`"auto"`,
+ *   `"direct"`, `"buffered"`), `fsync`, `verify`, `rate_limit` (bytes per second; 0 or null for
+ *   none), `create_target`, `no_checkpoint` (keep none), `checkpoint_dir` (where to keep it;
+ *   default volclone's state directory). Not an object or an unknown field: `INVALID_ARGUMENT`
+ *   naming it.
+ * - `progress`/`user`, `cancel`: as for `volclone_copy`.
+ * - `report_json_out`: optional; on success the copy report (`bytes_total`, `bytes_read`,
+ *   `bytes_written`, `bytes_zero`, `bytes_hole`, `bytes_resumed`, `resume_refused`, `seconds`,
+ *   `zero_method`, `verify`, `notes`, ...), freed with `volclone_string_free`.
+ *
+ * A checkpoint is kept unless `no_checkpoint`: a rerun after a crash or a cancel onto the very
+ * same objects copies only the rest; onto an object re-created under the same name it starts
+ * over and says why in `resume_refused`. Errors and thread-safety as for `volclone_copy`.
+ */
+volclone_status volclone_copy_json(const char *source,
+                                   const char *target,
+                                   const char *options_json,
+                                   volclone_progress_cb progress,
+                                   void *user,
+                                   const struct volclone_cancel *cancel,
+                                   char **report_json_out);
+
+/**
  * The message of the last failed call on this thread ("" if the last call succeeded).
  *
  * The pointer stays valid until the next volclone call on the same thread; do not free it.
@@ -474,15 +502,21 @@ const char *volclone_status_name(uint32_t status);
  * for real (ZFS through the `zfs` command, LVM through the `lvm` commands, block copies in
  * process), exactly as `volclone run` does.
  *
- * - `options_json`: NULL for the defaults, else `{"copy": {...copy options...}, "rate_limit": N,
- *   "no_resume": false}` (every field optional; `copy` takes the fields of the copy report's
- *   options: `workers`, `chunk_size`, `io`, `fsync`, `verify`, `rate_limit`; `no_resume`
- *   receives without `zfs receive -s`: faster, but a stream cut short is sent again whole).
+ * - `options_json`: NULL for the defaults, else a JSON object `{"copy": {...}, "rate_limit": N,
+ *   "no_resume": false}`, every field optional: `copy` takes the fields of
+ *   `volclone_copy_json`'s options; `rate_limit` (bytes per second, 0 or null for none) bounds
+ *   whatever the strategy moves, a send stream or a block copy (`copy.rate_limit`, when set,
+ *   wins for a block copy); `no_resume` receives without `zfs receive -s` (faster, but a stream
+ *   cut short is sent again whole). Not an object, `copy` not an object, or an unknown field
+ *   anywhere: `INVALID_ARGUMENT` naming it.
  * - `progress`/`user`: optional callback (see `volclone_progress_cb`), with a total for every
  *   strategy (a send reports ZFS's estimate of its stream).
  * - `cancel`: optional handle; triggering it stops the clone and undoes what it made.
- * - `report_json_out`: optional; on success `{"strategy", "steps", "bytes", "seconds"}`, freed
- *   with `volclone_string_free`.
+ * - `report_json_out`: optional; on success `{"strategy", "steps", "skipped", "bytes",
+ *   "bytes_saved", "already_complete", "bytes_resumed", "resume_refused", "seconds"}`, freed with
+ *   `volclone_string_free`. A block copy resumed from an interrupted run onto the very same
+ *   objects says so in `bytes_resumed`; a checkpoint found and set aside (other objects under
+ *   the same names) in `resume_refused`.
  *
  * Errors: `INVALID_REQUEST` (the message names the field), `NO_STRATEGY` (why each was
  * rejected), `COMMAND_FAILED` (the command, its status and stderr), `IO`, `CANCELLED`, and the

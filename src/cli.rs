@@ -96,10 +96,14 @@ enum Command {
         /// Create the target file (sized like the source) if it does not exist.
         #[arg(long)]
         create: bool,
-        /// Keep no checkpoint (by default one is kept under /var/lib/volclone/checkpoints, or
-        /// $VOLCLONE_STATE_DIR, so a rerun after a crash copies only the rest).
+        /// Keep no checkpoint (by default one is kept, so a rerun of the same copy onto the same
+        /// objects after a crash or a cancel copies only the rest; see `volclone checkpoints`).
         #[arg(long)]
         no_checkpoint: bool,
+        /// Keep checkpoints in DIR (default: /var/lib/volclone/checkpoints, or
+        /// $VOLCLONE_STATE_DIR/checkpoints; a directory others can write is refused).
+        #[arg(long, value_name = "DIR", conflicts_with = "no_checkpoint")]
+        checkpoint_dir: Option<PathBuf>,
         /// Print the final report as JSON.
         #[arg(long)]
         json: bool,
@@ -149,6 +153,20 @@ enum Command {
     /// The main job on built-in data, no ZFS pool needed: plan the seed case (LINSTOR's stock
     /// choice next to volclone's), then a verified block copy between two temporary files.
     Demo,
+    /// List the block-copy checkpoints kept for reruns, or remove them.
+    Checkpoints {
+        /// `list` (default) or `clear`.
+        #[arg(default_value = "list")]
+        action: String,
+        /// With `clear`: only the checkpoint of copies onto this target (as it was given).
+        target: Option<PathBuf>,
+        /// Where checkpoints are kept (default: volclone's state directory).
+        #[arg(long, value_name = "DIR")]
+        checkpoint_dir: Option<PathBuf>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Files for packagers: man pages, shell completions, JSON Schemas.
     #[command(hide = true)]
     Generate {
@@ -200,6 +218,9 @@ struct ExecArgs {
     /// by a crash is sent again from its start instead of resumed.
     #[arg(long)]
     no_resume: bool,
+    /// A block copy keeps no checkpoint (a rerun after a crash copies everything again).
+    #[arg(long)]
+    no_checkpoint: bool,
     /// ZFS backend: `cli` (the zfs command) or `lzc` (libzfs_core; needs the libzfs-core feature).
     #[arg(long, env = "VOLCLONE_ZFS_BACKEND", default_value = "cli")]
     backend: String,
@@ -207,8 +228,9 @@ struct ExecArgs {
 
 impl ExecArgs {
     fn options(&self) -> Result<ExecOptions, Error> {
+        // One rate limit for every strategy: ExecOptions hands it to a block copy too.
         let rate = self.rate.as_deref().map(copy::parse_size).transpose()?;
-        Ok(ExecOptions { copy: CopyOptions::default().verify(self.verify).rate_limit(rate), rate_limit: rate, no_resume: self.no_resume })
+        Ok(ExecOptions { copy: CopyOptions::default().verify(self.verify).checkpoint(!self.no_checkpoint), rate_limit: rate, no_resume: self.no_resume })
     }
 }
 
@@ -245,8 +267,24 @@ pub fn run() -> Result<ExitCode, Error> {
             req.options.linstor_stock |= linstor_stock;
             plan(req, json, compare)
         }
-        Command::Copy { source, target, workers, chunk_size, sparse, io, direct, no_fsync, verify, rate, create, no_checkpoint, json, quiet, progress } => {
-            let checkpoint = (!no_checkpoint).then(|| copy::checkpoint::path_for(&copy::checkpoint::default_dir(), &absolute(&target)));
+        Command::Copy {
+            source,
+            target,
+            workers,
+            chunk_size,
+            sparse,
+            io,
+            direct,
+            no_fsync,
+            verify,
+            rate,
+            create,
+            no_checkpoint,
+            checkpoint_dir,
+            json,
+            quiet,
+            progress,
+        } => {
             let opts = CopyOptions::default()
                 .workers(workers)
                 .chunk_size(usize::try_from(copy::parse_size(&chunk_size)?).unwrap_or(usize::MAX))
@@ -256,7 +294,8 @@ pub fn run() -> Result<ExitCode, Error> {
                 .verify(verify)
                 .rate_limit(rate.as_deref().map(copy::parse_size).transpose()?)
                 .create_target(create)
-                .checkpoint(checkpoint);
+                .checkpoint(!no_checkpoint)
+                .checkpoint_dir(checkpoint_dir);
             let mode = ProgressMode::parse(&progress, quiet || json)?;
             run_copy(&source, &target, &opts, json, mode)
         }
@@ -281,6 +320,7 @@ pub fn run() -> Result<ExitCode, Error> {
             execute(zfs.as_ref(), &req, &exec)
         }
         Command::Demo => demo(),
+        Command::Checkpoints { action, target, checkpoint_dir, json } => checkpoints(&action, target.as_deref(), checkpoint_dir, json),
     }
 }
 
@@ -316,6 +356,12 @@ fn execute(zfs: &dyn ZfsOps, req: &CloneRequest, args: &ExecArgs) -> Result<Exit
         out!("{}", serde_json::to_string(&report).unwrap_or_default());
     } else {
         out!("cloned {} -> {} with {} ({} bytes)", req.source.volume, req.target.volume, report.strategy, report.bytes);
+        if report.bytes_resumed > 0 {
+            out!("resumed: {} bytes were on the target from an interrupted run onto the same objects (a sample re-checked)", report.bytes_resumed);
+        }
+        if let Some(why) = &report.resume_refused {
+            out!("not resumed: {why}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -351,11 +397,6 @@ fn clone(
         return Ok(exit_for(&show_plan(&req, args.json)));
     }
     execute(zfs, &req, args)
-}
-
-/// `p` made absolute (not resolved), so one target has one checkpoint name from any directory.
-fn absolute(p: &std::path::Path) -> PathBuf {
-    std::path::absolute(p).unwrap_or_else(|_| p.to_owned())
 }
 
 /// How progress is shown.
@@ -492,12 +533,59 @@ fn run_copy(source: &std::path::Path, target: &std::path::Path, opts: &CopyOptio
     Ok(ExitCode::SUCCESS)
 }
 
+/// `volclone checkpoints [list|clear [TARGET]]`.
+fn checkpoints(action: &str, target: Option<&std::path::Path>, dir: Option<PathBuf>, json: bool) -> Result<ExitCode, Error> {
+    use volclone_core::copy::checkpoint;
+    let dir = match dir {
+        Some(d) => d,
+        None => volclone_core::state::dir(volclone_core::state::Purpose::Checkpoints)?,
+    };
+    match action {
+        "list" => {
+            let all = checkpoint::list(&dir)?;
+            if json {
+                out!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+            } else if all.is_empty() {
+                out!("no checkpoints in {}", dir.display());
+            } else {
+                for e in all {
+                    let show = |p: &Option<PathBuf>| p.as_ref().map_or("?".to_owned(), |p| p.display().to_string());
+                    match &e.unreadable {
+                        Some(why) => out!("{}  target {}  unreadable: {why}", e.file.display(), show(&e.target)),
+                        None => out!(
+                            "{}  {} -> {}  {} of {} bytes done, last written {} s ago",
+                            e.file.display(),
+                            show(&e.source),
+                            show(&e.target),
+                            e.bytes_done,
+                            e.bytes_total,
+                            e.age_seconds
+                        ),
+                    }
+                }
+            }
+        }
+        "clear" => {
+            let target = target.map(|t| std::path::absolute(t).unwrap_or_else(|_| t.to_owned()));
+            let removed = checkpoint::clear(&dir, target.as_deref())?;
+            for f in &removed {
+                out!("removed {}", f.display());
+            }
+            if removed.is_empty() {
+                out!("nothing to remove in {}", dir.display());
+            }
+        }
+        other => return Err(Error::InvalidArgument(format!("volclone checkpoints {other}: give list or clear"))),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn demo() -> Result<ExitCode, Error> {
     out!("== 1. The seed case (incus#2075): encrypted ZFS pool, target pre-created by LINSTOR ==\n");
     let code = plan(examples::seed_case(), false, true)?;
     out!("== 2. A verified block copy between two temporary files (thin target) ==\n");
-    let dir = std::env::temp_dir().join(format!("volclone-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, None, e))?;
+    // mkdtemp: a predictable name could be a symlink another user planted.
+    let dir = volclone_core::state::temp_dir("volclone-demo-").map_err(|e| Error::io("create a temporary directory in", std::env::temp_dir(), None, e))?;
     let result = demo_copy(&dir);
     let _ = std::fs::remove_dir_all(&dir);
     result?;

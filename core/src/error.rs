@@ -85,6 +85,18 @@ pub enum Error {
         /// Length of that region.
         len: u64,
     },
+    /// A bug inside volclone (a worker thread panicked); the message says what was running.
+    #[error("internal error (a bug, please report it): {0}")]
+    Internal(String),
+    /// An operation failed, and undoing what it had made failed too: the error is the first
+    /// failure's (its kind too); `leftovers` names what is left and why it could not go.
+    #[error("{error}; and what this run made could not all be removed: {leftovers}")]
+    Leftovers {
+        /// The failure that started the undo.
+        error: Box<Error>,
+        /// What is left, each with the reason.
+        leftovers: String,
+    },
     /// An external command (e.g. `zfs`) failed.
     #[error("command `{command}` failed with {status}: {stderr}")]
     CommandFailed {
@@ -120,6 +132,8 @@ pub enum ErrorKind {
     VerifyMismatch,
     /// See [`Error::CommandFailed`].
     CommandFailed,
+    /// See [`Error::Internal`].
+    Internal,
 }
 
 impl Error {
@@ -136,6 +150,8 @@ impl Error {
             Error::Cancelled { .. } => ErrorKind::Cancelled,
             Error::VerifyMismatch { .. } => ErrorKind::VerifyMismatch,
             Error::CommandFailed { .. } => ErrorKind::CommandFailed,
+            Error::Internal(_) => ErrorKind::Internal,
+            Error::Leftovers { error, .. } => error.kind(),
         }
     }
 
@@ -143,6 +159,15 @@ impl Error {
     pub fn io(op: &'static str, path: impl Into<PathBuf>, offset: Option<u64>, source: std::io::Error) -> Self {
         Error::Io { op, path: path.into(), offset, source }
     }
+}
+
+/// The text of a panic payload (a `&str` or `String` message, else a placeholder).
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
 }
 
 /// Shorthand for results of this crate.

@@ -12,9 +12,11 @@ pub mod error;
 pub mod exec;
 pub mod examples;
 pub mod names;
+pub mod options_json;
 pub mod plan;
 pub mod planner;
 pub mod request;
+pub mod state;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod strategy;

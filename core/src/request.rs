@@ -94,6 +94,45 @@ pub fn layer_names(layers: &[LayerKind]) -> String {
     layers.iter().map(|l| l.name()).collect::<Vec<_>>().join(",")
 }
 
+/// How "unset" is spelt in the facts callers pass on as ZFS and LINSTOR print them: `zfs get`
+/// prints `-` for a property that does not apply (`encryptionroot`, `keystatus` of an
+/// unencrypted dataset) and `none` for a `keylocation` that is not the root's; callers of
+/// 0.1.0 also sent `""`. Every such spelling reads as the field being absent.
+pub(crate) mod unset {
+    use serde::{Deserialize, Deserializer};
+
+    /// `""` or `-`.
+    pub(crate) fn is_unset(v: &str) -> bool {
+        v.is_empty() || v == "-"
+    }
+
+    /// An optional string where `""` and `-` mean absent.
+    pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(Option::<String>::deserialize(d)?.filter(|v| !is_unset(v)))
+    }
+
+    /// A `keylocation`: `""`, `-` and `none` (what a dataset that is not the encryption root
+    /// shows) mean absent.
+    pub(crate) fn key_location<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(string(d)?.filter(|v| v != "none"))
+    }
+
+    /// An `encryption` property: `""` and `-` mean `off` (ZFS itself prints `off`).
+    pub(crate) fn encryption<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        let v = String::deserialize(d)?;
+        Ok(if is_unset(&v) { "off".into() } else { v })
+    }
+
+    /// An optional enum where `""` and `-` mean absent.
+    pub(crate) fn enumerated<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+        match Option::<serde_json::Value>::deserialize(d)? {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) if is_unset(&s) => Ok(None),
+            Some(v) => T::deserialize(v).map(Some).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
 /// Where DRBD keeps its metadata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -116,7 +155,8 @@ pub enum KeyStatus {
     Available,
     /// Not loaded: the zvol has no device node; only a raw send can read it.
     Unavailable,
-    /// Not encrypted.
+    /// Not encrypted (also read from `-` and `""`, how `zfs get keystatus` shows it then).
+    #[serde(alias = "-", alias = "")]
     None,
 }
 
@@ -126,15 +166,17 @@ pub enum KeyStatus {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ZfsFacts {
-    /// `encryption` property: `off`, or a cipher such as `aes-256-gcm`.
+    /// `encryption` property: `off`, or a cipher such as `aes-256-gcm` (`-` and `""` read as `off`).
+    #[serde(deserialize_with = "unset::encryption")]
     pub encryption: String,
-    /// `encryptionroot` property (absent or empty when not encrypted).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `encryptionroot` property (absent, `""` or `-` when not encrypted).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "unset::string")]
     pub encryption_root: Option<String>,
     /// `keystatus` property.
     pub key_status: KeyStatus,
-    /// `keylocation` of the encryption root (e.g. `file:///etc/zfs/key`), when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `keylocation` of the encryption root (e.g. `file:///etc/zfs/key`), when known; absent,
+    /// `""`, `-` or `none` (what a dataset below the root shows) when not known.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "unset::key_location")]
     pub key_location: Option<String>,
 }
 
@@ -162,21 +204,22 @@ pub struct VolumeFacts {
     /// Layer stack, top to bottom (default: `["STORAGE"]`).
     #[serde(default = "default_layers")]
     pub layers: Vec<LayerKind>,
-    /// DRBD metadata placement (default: `internal` with DRBD in `layers`, else `none`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// DRBD metadata placement (default: `internal` with DRBD in `layers`, else `none`; `""`
+    /// and `-` mean the default).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "unset::enumerated")]
     pub drbd_metadata: Option<DrbdMetadata>,
     /// ZFS dataset (`pool/path/vol`), LV (`vg/lv`) or file path.
     pub volume: String,
     /// The device a block copy reads or writes; derived from `volume` (and `snapshot`) when
     /// absent. For a source with a `snapshot`, the snapshot's device (LINSTOR's
-    /// `/dev/zvol/<vol>@CF_<hex>`, or `/dev/mapper/...CF_...` through LUKS).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `/dev/zvol/<vol>@CF_<hex>`, or `/dev/mapper/...CF_...` through LUKS). `""` and `-` mean absent.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "unset::string")]
     pub device_path: Option<String>,
     /// Source only: the existing snapshot to clone from (ZFS: the name after `@`, or
     /// `volume@name`; LVM-thin: the snapshot LV's name in the source's VG). Given, no snapshot
     /// is taken and this one is never changed or destroyed: every strategy reads this point in
-    /// time, and its owner deletes it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// time, and its owner deletes it. `""` and `-` mean none.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "unset::string")]
     pub snapshot: Option<String>,
     /// Size of the storage volume in bytes.
     pub size_bytes: u64,
@@ -277,8 +320,8 @@ pub struct PlanOptions {
     /// Strategies the caller does not want (names; `DD` means `BLOCK_COPY`).
     #[serde(default)]
     pub forbid: Vec<Strategy>,
-    /// OpenZFS version on the node (e.g. `2.1.11`), when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// OpenZFS version on the node (e.g. `2.1.11`), when known (`""` and `-`: not known).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "unset::string")]
     pub zfs_version: Option<String>,
     /// Reproduce LINSTOR 1.34's stock choice instead of volclone's rules.
     #[serde(default)]

@@ -49,6 +49,7 @@ impl From<ErrorKind> for volclone_status {
             ErrorKind::Cancelled => volclone_status::Cancelled,
             ErrorKind::VerifyMismatch => volclone_status::VerifyMismatch,
             ErrorKind::CommandFailed => volclone_status::CommandFailed,
+            ErrorKind::Internal => volclone_status::Panic,
         }
     }
 }

@@ -384,3 +384,60 @@ pub extern "C" fn volclone_copy(
         }
     }
 }
+
+/// Copies `source` onto `target` like `volclone_copy`, with the options as JSON (every copy
+/// option, the ones the struct lacks included) and the whole report as JSON: what the Java
+/// bindings call.
+///
+/// - `options_json`: NULL for the defaults, else a JSON object, every field optional:
+///   `workers`, `chunk_size`, `sparse` (`"auto"`, `"always"`, `"never"`), `io` (`"auto"`,
+///   `"direct"`, `"buffered"`), `fsync`, `verify`, `rate_limit` (bytes per second; 0 or null for
+///   none), `create_target`, `no_checkpoint` (keep none), `checkpoint_dir` (where to keep it;
+///   default volclone's state directory). Not an object or an unknown field: `INVALID_ARGUMENT`
+///   naming it.
+/// - `progress`/`user`, `cancel`: as for `volclone_copy`.
+/// - `report_json_out`: optional; on success the copy report (`bytes_total`, `bytes_read`,
+///   `bytes_written`, `bytes_zero`, `bytes_hole`, `bytes_resumed`, `resume_refused`, `seconds`,
+///   `zero_method`, `verify`, `notes`, ...), freed with `volclone_string_free`.
+///
+/// A checkpoint is kept unless `no_checkpoint`: a rerun after a crash or a cancel onto the very
+/// same objects copies only the rest; onto an object re-created under the same name it starts
+/// over and says why in `resume_refused`. Errors and thread-safety as for `volclone_copy`.
+#[unsafe(no_mangle)]
+pub extern "C" fn volclone_copy_json(
+    source: *const c_char,
+    target: *const c_char,
+    options_json: *const c_char,
+    progress: volclone_progress_cb,
+    user: *mut c_void,
+    cancel: *const volclone_cancel,
+    report_json_out: *mut *mut c_char,
+) -> volclone_status {
+    ffi_boundary! {
+        let src = try_ffi!(c_str(source, "source"));
+        let tgt = try_ffi!(c_str(target, "target"));
+        let opts = if options_json.is_null() {
+            CopyOptions::default()
+        } else {
+            match CopyOptions::from_json(try_ffi!(c_str(options_json, "options_json"))) {
+                Ok(o) => o,
+                Err(e) => return map_error(&e),
+            }
+        };
+        let cancel = token(cancel).unwrap_or_default();
+        let result = match progress {
+            Some(cb) => copy::on_reporter_thread(&CProgress { cb, user }, |p| copy::copy(Path::new(src), Path::new(tgt), &opts, p, &cancel)),
+            None => copy::copy(Path::new(src), Path::new(tgt), &opts, &copy::NoProgress, &cancel),
+        };
+        match result {
+            Ok(r) => {
+                if !report_json_out.is_null() {
+                    // SAFETY: non-NULL, writable per the contract.
+                    unsafe { *report_json_out = crate::string::into_c(serde_json::to_string(&r).unwrap_or_default()) };
+                }
+                volclone_status::Ok
+            }
+            Err(e) => map_error(&e),
+        }
+    }
+}

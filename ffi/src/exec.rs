@@ -9,7 +9,7 @@ use volclone_core::zfs::{ZfsCli, facts};
 
 use crate::cancel::{token, volclone_cancel};
 use crate::copy::{CProgress, volclone_progress_cb};
-use crate::error::{fail, map_error, volclone_status};
+use crate::error::{map_error, volclone_status};
 use crate::ptr::{c_str, non_null};
 use crate::string::into_c;
 
@@ -17,15 +17,21 @@ use crate::string::into_c;
 /// for real (ZFS through the `zfs` command, LVM through the `lvm` commands, block copies in
 /// process), exactly as `volclone run` does.
 ///
-/// - `options_json`: NULL for the defaults, else `{"copy": {...copy options...}, "rate_limit": N,
-///   "no_resume": false}` (every field optional; `copy` takes the fields of the copy report's
-///   options: `workers`, `chunk_size`, `io`, `fsync`, `verify`, `rate_limit`; `no_resume`
-///   receives without `zfs receive -s`: faster, but a stream cut short is sent again whole).
+/// - `options_json`: NULL for the defaults, else a JSON object `{"copy": {...}, "rate_limit": N,
+///   "no_resume": false}`, every field optional: `copy` takes the fields of
+///   `volclone_copy_json`'s options; `rate_limit` (bytes per second, 0 or null for none) bounds
+///   whatever the strategy moves, a send stream or a block copy (`copy.rate_limit`, when set,
+///   wins for a block copy); `no_resume` receives without `zfs receive -s` (faster, but a stream
+///   cut short is sent again whole). Not an object, `copy` not an object, or an unknown field
+///   anywhere: `INVALID_ARGUMENT` naming it.
 /// - `progress`/`user`: optional callback (see `volclone_progress_cb`), with a total for every
 ///   strategy (a send reports ZFS's estimate of its stream).
 /// - `cancel`: optional handle; triggering it stops the clone and undoes what it made.
-/// - `report_json_out`: optional; on success `{"strategy", "steps", "bytes", "seconds"}`, freed
-///   with `volclone_string_free`.
+/// - `report_json_out`: optional; on success `{"strategy", "steps", "skipped", "bytes",
+///   "bytes_saved", "already_complete", "bytes_resumed", "resume_refused", "seconds"}`, freed with
+///   `volclone_string_free`. A block copy resumed from an interrupted run onto the very same
+///   objects says so in `bytes_resumed`; a checkpoint found and set aside (other objects under
+///   the same names) in `resume_refused`.
 ///
 /// Errors: `INVALID_REQUEST` (the message names the field), `NO_STRATEGY` (why each was
 /// rejected), `COMMAND_FAILED` (the command, its status and stderr), `IO`, `CANCELLED`, and the
@@ -47,13 +53,12 @@ pub extern "C" fn volclone_execute(
             Ok(r) => r,
             Err(e) => return map_error(&e),
         };
-        let opts: ExecOptions = if options_json.is_null() {
+        let opts = if options_json.is_null() {
             ExecOptions::default()
         } else {
-            let o = try_ffi!(c_str(options_json, "options_json"));
-            match serde_json::from_str(o) {
+            match ExecOptions::from_json(try_ffi!(c_str(options_json, "options_json"))) {
                 Ok(v) => v,
-                Err(e) => return fail(volclone_status::InvalidArgument, &format!("options_json: {e}: give {{\"copy\": {{...}}, \"rate_limit\": N}} or NULL")),
+                Err(e) => return map_error(&e),
             }
         };
         let cancel = token(cancel).unwrap_or_default();

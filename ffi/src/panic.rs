@@ -10,11 +10,7 @@ pub(crate) fn boundary(f: impl FnOnce() -> volclone_status) -> volclone_status {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(s) => s,
         Err(p) => {
-            let msg = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
+            let msg = volclone_core::error::panic_text(&*p);
             fail(volclone_status::Panic, &format!("volclone panicked (a bug, please report): {msg}"))
         }
     }

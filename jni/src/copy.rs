@@ -7,7 +7,7 @@ use jni::objects::{JClass, JObject, JString};
 use jni::sys::jlong;
 use volclone_core::copy::{self, CopyOptions};
 
-use crate::error::{new_string, options_arg, run, string_arg};
+use crate::error::{new_string, run, string_arg};
 use crate::progress::with_listener;
 
 /// `static native String copy(String source, String target, String optionsJson,
@@ -26,7 +26,7 @@ pub extern "system" fn Java_io_volclone_Native_copy<'l>(
     run(&mut env, |env| {
         let src = string_arg(env, &source, "source")?;
         let tgt = string_arg(env, &target, "target")?;
-        let opts: CopyOptions = options_arg(env, &options_json, "copy options")?;
+        let opts = CopyOptions::from_json(&string_arg(env, &options_json, "options")?)?;
         let cancel = super::cancel::for_operation(cancel_handle)?;
         let result = with_listener(env, &listener, &cancel, |p| copy::copy(Path::new(&src), Path::new(&tgt), &opts, p, &cancel))?;
         new_string(env, &serde_json::to_string(&result).unwrap_or_default())

@@ -78,11 +78,7 @@ impl<T: Default> ErrorPolicy<T, JavaError> for Throw {
     }
 
     fn on_panic<'l: 'n, 'n>(env: &mut Env<'l>, _: &mut (), payload: Box<dyn std::any::Any + Send + 'static>) -> jni::errors::Result<T> {
-        let msg = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
+        let msg = volclone_core::error::panic_text(&*payload);
         env.throw_new(
             jni_str!("java/lang/RuntimeException"),
             jni::strings::JNIString::from(format!("volclone panicked (a bug, please report): {msg}")),
@@ -102,13 +98,6 @@ pub(super) fn string_arg(env: &Env<'_>, s: &JString<'_>, name: &'static str) -> 
         return Err(JavaError::Null(name));
     }
     Ok(s.try_to_string(env)?)
-}
-
-/// Options the bindings serialized (`what` names them in the error): JSON that does not parse
-/// is a programming error of the bindings, an `IllegalArgumentException`.
-pub(super) fn options_arg<T: serde::de::DeserializeOwned>(env: &Env<'_>, s: &JString<'_>, what: &str) -> JResult<T> {
-    let text = string_arg(env, s, "options")?;
-    serde_json::from_str(&text).map_err(|e| JavaError::IllegalArgument(format!("{what} {text:?}: {e}")))
 }
 
 /// A Rust string as a Java string, returned as an object.

@@ -7,7 +7,7 @@ use volclone_core::CloneRequest;
 use volclone_core::exec::{self, ExecOptions};
 use volclone_core::zfs::{ZfsCli, facts};
 
-use crate::error::{new_string, options_arg, run, string_arg};
+use crate::error::{new_string, run, string_arg};
 use crate::progress::with_listener;
 
 /// `static native String execute(String requestJson, String optionsJson, ProgressListener
@@ -23,7 +23,7 @@ pub extern "system" fn Java_io_volclone_Native_execute<'l>(
 ) -> JObject<'l> {
     run(&mut env, |env| {
         let req = CloneRequest::from_json(&string_arg(env, &request, "request")?)?;
-        let opts: ExecOptions = options_arg(env, &options, "execute options")?;
+        let opts = ExecOptions::from_json(&string_arg(env, &options, "options")?)?;
         let cancel = super::cancel::for_operation(cancel_handle)?;
         let report = with_listener(env, &listener, &cancel, |p| exec::plan_and_execute(&req, &opts, p, &cancel))?;
         new_string(env, &serde_json::to_string(&report).unwrap_or_default())

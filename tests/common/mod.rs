@@ -153,3 +153,32 @@ impl Drop for SmallFs {
         let _ = std::fs::remove_dir(&self.dir);
     }
 }
+
+/// Deletes `path` and creates it again empty (sparse, `size` bytes), the way LINSTOR's cleanup
+/// and retry re-create a target. Tries to make the new file take the old inode number (ext4
+/// usually hands a freed inode out again at once; files that took another number are kept aside
+/// until it does), so the test covers the case where only a stronger identity tells the two
+/// apart. Returns whether the inode number was reused.
+pub fn recreate(path: &Path, size: u64) -> bool {
+    let old = std::fs::metadata(path).unwrap().ino();
+    std::fs::remove_file(path).unwrap();
+    let mut aside = Vec::new();
+    let mut reused = false;
+    for i in 0..32 {
+        make_sparse(path, size);
+        if std::fs::metadata(path).unwrap().ino() == old {
+            reused = true;
+            break;
+        }
+        let keep = path.with_extension(format!("aside{i}"));
+        std::fs::rename(path, &keep).unwrap();
+        aside.push(keep);
+    }
+    if !reused {
+        make_sparse(path, size);
+    }
+    for a in aside {
+        let _ = std::fs::remove_file(a);
+    }
+    reused
+}

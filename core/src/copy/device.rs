@@ -73,7 +73,8 @@ fn size_of(file: &File, path: &Path, is_block: bool) -> Result<u64> {
 
 fn open(path: &Path, write: bool, flags: i32) -> io::Result<File> {
     let mut o = OpenOptions::new();
-    if write { o.write(true) } else { o.read(true) };
+    // A target is read too: a resumed copy reads back what its checkpoint says is there.
+    o.read(true).write(write);
     o.custom_flags(flags).open(path)
 }
 

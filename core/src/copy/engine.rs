@@ -10,10 +10,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use super::buffer::AlignedBuf;
-use super::checkpoint::{Checkpoint, Identity};
+use super::checkpoint::{Checkpoint, chunk_hash};
 use super::device::{self, Endpoint};
 use super::extents::DataMap;
-use super::options::{CopyOptions, IoMode, MAX_BUFFER_BYTES, MAX_CHUNK};
+use super::options::{BLOCK, CopyOptions, IoMode, MAX_BUFFER_BYTES, MAX_CHUNK};
 use super::progress::{CancelToken, Progress, ProgressUpdate};
 use super::rate::RateLimiter;
 use super::report::{CopyReport, ZeroMethod};
@@ -121,8 +121,8 @@ impl<'a> Pass<'a> {
                 }
             }
             for h in handles {
-                if h.join().is_err() {
-                    self.fail(Error::InvalidArgument("a copy worker panicked".into()));
+                if let Err(p) = h.join() {
+                    self.fail(Error::Internal(format!("a {phase} worker panicked: {}", crate::error::panic_text(&*p))));
                 }
             }
             finished.store(true, Relaxed);
@@ -182,19 +182,9 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
         ));
     }
     tracing::debug!(method = ?zeroing.method, granularity = zeroing.granularity, size = src.size, "copy start");
-    let checkpoint = match &opts.checkpoint {
-        Some(file) => Some(Checkpoint::open(
-            file.clone(),
-            Identity::of(source, src.size, true)?,
-            Identity::of(target, tgt.size, false)?,
-            !tgt.is_block,
-            opts.chunk_size,
-        )?),
-        None => None,
-    };
-    let bytes_resumed = checkpoint.as_ref().map_or(0, |c| c.resumed_bytes(src.size));
+    let (checkpoint, bytes_resumed, resume_refused) = open_checkpoint(&opts, &src, &tgt, &mut notes)?;
     if bytes_resumed > 0 {
-        notes.push(format!("resumed from checkpoint: {bytes_resumed} bytes were on the target already"));
+        notes.push(format!("resumed from checkpoint: {bytes_resumed} bytes were on the target already, a sample of them re-checked on both sides"));
     }
     let started = Instant::now();
     let pass = Pass::new(src.size, &opts, cancel);
@@ -216,11 +206,12 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
         }
     });
     if let Err(e) = copied {
-        // What is durable now is kept for a rerun.
-        if let Some(cp) = &checkpoint
-            && let Err(se) = cp.save(&tgt.file)
-        {
-            tracing::warn!("could not save the checkpoint: {se}");
+        // What is durable now is kept for a rerun onto the same objects.
+        if let Some(cp) = &checkpoint {
+            match cp.save(&tgt.file) {
+                Ok(()) => tracing::info!(checkpoint = %cp.file().display(), "checkpoint kept: run the same copy again to finish it"),
+                Err(se) => tracing::warn!("could not save the checkpoint: {se}"),
+            }
         }
         return Err(e);
     }
@@ -235,7 +226,7 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
         tgt.file.sync_data().map_err(|e| Error::io("fdatasync", &tgt.path, None, e))?;
     }
     if let Some(cp) = checkpoint {
-        cp.finish()?;
+        cp.finish(&tgt.file)?;
     }
     let seconds = started.elapsed().as_secs_f64();
     let verify = if opts.verify { Some(verify::verify(&src, &tgt, &opts, progress, cancel)?) } else { None };
@@ -247,6 +238,7 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
         bytes_zero: c.zero.load(Relaxed),
         bytes_hole: c.hole.load(Relaxed),
         bytes_resumed,
+        resume_refused,
         seconds,
         mib_per_sec: src.size as f64 / (1 << 20) as f64 / seconds.max(1e-9),
         workers: opts.workers,
@@ -292,8 +284,8 @@ impl Job<'_> {
                 self.pass.counters.done.fetch_add(len as u64, Relaxed);
                 return Ok(());
             }
-            self.copy_chunk(buf, off, len)?;
-            cp.mark(idx);
+            let hash = self.copy_chunk(buf, off, len)?;
+            cp.record(idx, hash);
             // One worker at a time makes the checkpoint durable, every few seconds.
             if let Ok(mut last) = self.last_save.try_lock()
                 && last.elapsed() >= CHECKPOINT_EVERY
@@ -303,28 +295,34 @@ impl Job<'_> {
             }
             return Ok(());
         }
-        self.copy_chunk(buf, off, len)
+        self.copy_chunk(buf, off, len).map(|_| ())
     }
 
-    /// Copies the chunk at `off` (the copy proper, without the checkpoint).
-    fn copy_chunk(&self, buf: &mut [u8], off: u64, len: usize) -> Result<()> {
+    /// Copies the chunk at `off` (the copy proper, without the checkpoint); returns the hash
+    /// of its bytes when a checkpoint records them (else 0).
+    fn copy_chunk(&self, buf: &mut [u8], off: u64, len: usize) -> Result<u64> {
         let (c, src) = (&self.pass.counters, self.src);
         let buf = &mut buf[..len];
         let write = self.zeroing.method == ZeroMethod::Write;
+        let hash;
         if self.data.is_hole(off, off + len as u64) {
             c.hole.fetch_add(len as u64, Relaxed);
+            hash = self.checkpoint.map_or(0, |cp| cp.zero_hash(off, len));
             // A whole-chunk hole is one zero run: nothing to scan, and no zeros to fill in
             // unless the zeroing writes some.
             if !write {
                 self.zero_run(buf, off, false)?;
                 c.done.fetch_add(len as u64, Relaxed);
-                return Ok(());
+                return Ok(hash);
             }
             buf.fill(0);
         } else {
             self.pass.throttle(len as u64);
-            src.fd_for(off, len).read_exact_at(buf, off).map_err(|e| read_error(src, off, e))?;
+            if let Err(e) = src.fd_for(off, len).read_exact_at(buf, off) {
+                return Err(read_error(src, locate(src, off, len, &e), e));
+            }
             c.read.fetch_add(len as u64, Relaxed);
+            hash = if self.checkpoint.is_some() { chunk_hash(buf, off) } else { 0 };
         }
         let mut o = 0;
         while o < len {
@@ -338,11 +336,13 @@ impl Job<'_> {
             o += l;
         }
         c.done.fetch_add(len as u64, Relaxed);
-        Ok(())
+        Ok(hash)
     }
 
     fn write(&self, bytes: &[u8], at: u64) -> Result<()> {
-        self.tgt.write_at(bytes, at).map_err(|e| Error::io("write target", &self.tgt.path, Some(at), e))?;
+        if let Err(e) = self.tgt.write_at(bytes, at) {
+            return Err(Error::io("write target", &self.tgt.path, Some(locate_write(self.tgt, bytes, at, &e)), e));
+        }
         self.pass.counters.written.fetch_add(bytes.len() as u64, Relaxed);
         Ok(())
     }
@@ -378,6 +378,66 @@ impl Job<'_> {
         }
         self.write(run, at)
     }
+}
+
+/// Opens the copy's checkpoint as `opts` ask: `(checkpoint, bytes resumed, why one found was
+/// set aside)`. A copy whose checkpoint cannot be kept (no safe state directory, a side with no
+/// provable identity) runs without one, with a note.
+fn open_checkpoint(opts: &CopyOptions, src: &Endpoint, tgt: &Endpoint, notes: &mut Vec<String>) -> Result<(Option<Checkpoint>, u64, Option<String>)> {
+    if opts.no_checkpoint {
+        return Ok((None, 0, None));
+    }
+    let dir = match &opts.checkpoint_dir {
+        Some(d) => crate::state::private(d).map(|()| d.clone()),
+        None => crate::state::dir(crate::state::Purpose::Checkpoints),
+    };
+    let dir = match dir {
+        Ok(d) => d,
+        Err(e) if opts.checkpoint_dir.is_some() => return Err(e),
+        Err(e) => {
+            notes.push(format!("no checkpoint kept ({e}); a rerun copies everything again"));
+            return Ok((None, 0, None));
+        }
+    };
+    let opened = Checkpoint::open(&dir, src, tgt, opts.chunk_size)?;
+    notes.extend(opened.refused.clone());
+    notes.extend(opened.not_kept);
+    Ok((opened.checkpoint, opened.resumed, opened.refused))
+}
+
+/// The exact byte offset of a failed read of `len` bytes at `off`: the first block of it that
+/// fails when read alone (a chunk is large; an operator wants the bad sector). `off` when every
+/// block reads back (the error was transient) or the error is not one a smaller read can place.
+fn locate(side: &Endpoint, off: u64, len: usize, e: &std::io::Error) -> u64 {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof || len <= BLOCK {
+        return off;
+    }
+    let Ok(mut b) = AlignedBuf::new(BLOCK) else { return off };
+    let b = &mut b.as_mut_slice()[..BLOCK];
+    let mut at = off;
+    while at < off + len as u64 {
+        let n = ((off + len as u64 - at) as usize).min(BLOCK);
+        if side.fd_for(at, n).read_exact_at(&mut b[..n], at).is_err() {
+            return at;
+        }
+        at += n as u64;
+    }
+    off
+}
+
+/// The same for a failed write of `bytes` at `at`: each block is written again alone (the same
+/// bytes, so nothing changes where it succeeds) until one fails.
+fn locate_write(tgt: &Endpoint, bytes: &[u8], at: u64, e: &std::io::Error) -> u64 {
+    if bytes.len() <= BLOCK || e.raw_os_error() == Some(libc::ENOSPC) {
+        return at;
+    }
+    for (i, block) in bytes.chunks(BLOCK).enumerate() {
+        let o = at + (i * BLOCK) as u64;
+        if tgt.write_at(block, o).is_err() {
+            return o;
+        }
+    }
+    at
 }
 
 /// The target does not do this zeroing method (zeros are written from then on).

@@ -83,7 +83,7 @@ pub const MAX_BUFFER_BYTES: usize = 1 << 30;
 /// Options of a copy. Start from [`CopyOptions::default`] and chain the setters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CopyOptions {
     /// Parallel workers (1..=64).
     pub workers: usize,
@@ -97,13 +97,25 @@ pub struct CopyOptions {
     pub fsync: bool,
     /// Re-read both sides and compare hashes after the copy.
     pub verify: bool,
-    /// Bytes per second read from the source at most (`None`: unlimited).
+    /// Bytes per second read from the source at most (`None`, or 0 in JSON: unlimited).
+    #[serde(deserialize_with = "rate_or_unlimited")]
     pub rate_limit: Option<u64>,
     /// Create a missing target file with the source's size (files only).
     pub create_target: bool,
-    /// Keep a checkpoint in this file (see [`crate::copy::checkpoint`]): a rerun of the same
-    /// copy copies only the chunks not yet durable on the target. `None`: no checkpoint.
-    pub checkpoint: Option<std::path::PathBuf>,
+    /// Keep no checkpoint (see [`crate::copy::checkpoint`]): a rerun after a crash or a cancel
+    /// then copies everything again. By default one is kept, so a rerun of the same copy onto
+    /// the same objects copies only what is not yet durable on the target.
+    pub no_checkpoint: bool,
+    /// Where checkpoints are kept (`None`: volclone's state directory, see [`crate::state`]).
+    /// A directory others can write is refused.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
+    pub checkpoint_dir: Option<std::path::PathBuf>,
+}
+
+/// A rate in JSON: a positive number of bytes per second; 0 or null for none (as the C ABI's
+/// struct has it).
+pub(crate) fn rate_or_unlimited<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<u64>, D::Error> {
+    Ok(Option::<u64>::deserialize(d)?.filter(|&r| r > 0))
 }
 
 impl Default for CopyOptions {
@@ -117,7 +129,8 @@ impl Default for CopyOptions {
             verify: false,
             rate_limit: None,
             create_target: false,
-            checkpoint: None,
+            no_checkpoint: false,
+            checkpoint_dir: None,
         }
     }
 }
@@ -163,10 +176,24 @@ impl CopyOptions {
         self.create_target = on;
         self
     }
-    /// Keeps a checkpoint in `file` (see [`CopyOptions::checkpoint`]).
-    pub fn checkpoint(mut self, file: Option<std::path::PathBuf>) -> Self {
-        self.checkpoint = file;
+    /// Keeps a checkpoint (the default) or not (see [`CopyOptions::no_checkpoint`]).
+    pub fn checkpoint(mut self, keep: bool) -> Self {
+        self.no_checkpoint = !keep;
         self
+    }
+    /// Keeps checkpoints in `dir` (see [`CopyOptions::checkpoint_dir`]).
+    pub fn checkpoint_dir(mut self, dir: Option<std::path::PathBuf>) -> Self {
+        self.checkpoint_dir = dir;
+        self
+    }
+
+    /// Parses copy options from JSON (what the C and Java bindings send): an object whose
+    /// fields are all optional; a wrong shape or an unknown field (a misspelling) is an error
+    /// naming it, and the values are checked.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let opts: CopyOptions = crate::options_json::parse_object(text, "copy options")?;
+        opts.validate()?;
+        Ok(opts)
     }
 
     /// Checks ranges; the error names the option and the allowed values.

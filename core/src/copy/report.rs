@@ -30,7 +30,8 @@ pub enum ZeroMethod {
 pub struct VerifyReport {
     /// Whether the digests match.
     pub matched: bool,
-    /// xxh3 digest over the source's per-chunk hashes.
+    /// Digest of the source: the XOR of its chunks' hashes (xxh3 of each chunk mixed with its
+    /// offset), 16 hex digits.
     pub source_digest: String,
     /// The same for the target's first `bytes_total` bytes.
     pub target_digest: String,
@@ -53,6 +54,11 @@ pub struct CopyReport {
     /// not copied again.
     #[serde(default)]
     pub bytes_resumed: u64,
+    /// A checkpoint was found for this target and set aside (not the same objects, or a
+    /// re-checked sample differed), so the copy started over: why. `None` when there was none
+    /// or it was used.
+    #[serde(default)]
+    pub resume_refused: Option<String>,
     /// Wall time of the copy (with fsync, without verify), seconds.
     pub seconds: f64,
     /// `bytes_total / seconds`, MiB/s.

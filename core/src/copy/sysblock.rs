@@ -99,6 +99,28 @@ pub(super) fn facts(file: &File) -> Option<BlockFacts> {
     })
 }
 
+/// What sysfs says of a block device for telling it apart from another one under the same name:
+/// its kernel name, whether it is a partition, and its device-mapper UUID (empty when it has none).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Naming {
+    /// `zd16`, `dm-3`, `loop0`, `sda1`.
+    pub(super) kernel_name: String,
+    /// A partition of a disk.
+    pub(super) partition: bool,
+    /// `dm/uuid` (LVM: `LVM-<vg uuid><lv uuid>`; cryptsetup: `CRYPT-LUKS2-<uuid>-<name>`).
+    pub(super) dm_uuid: Option<String>,
+}
+
+/// The [`Naming`] of block device `dev`, `None` when sysfs does not know it.
+pub(super) fn naming(dev: DevNum) -> Option<Naming> {
+    let dir = dev.sysfs()?;
+    Some(Naming {
+        kernel_name: kernel_name(&dir).unwrap_or_default(),
+        partition: dir.join("partition").exists(),
+        dm_uuid: read_trimmed(&dir.join("dm/uuid")),
+    })
+}
+
 /// The devices `dev` is built on directly: a partition's disk, device-mapper or md `slaves`.
 /// Each with `Some((start, len))` in bytes on it when that is known (a partition), else `None`.
 pub(super) fn lower(dev: DevNum) -> Vec<(DevNum, Option<(u64, u64)>)> {

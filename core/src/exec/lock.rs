@@ -4,22 +4,9 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::fd::AsRawFd;
-use std::path::PathBuf;
+use std::os::unix::fs::OpenOptionsExt;
 
 use crate::error::{Error, Result};
-
-/// Where the lock files live: `VOLCLONE_LOCK_DIR`, else `/run/lock/volclone`, else a directory
-/// under the temporary directory.
-fn lock_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("VOLCLONE_LOCK_DIR") {
-        return PathBuf::from(d);
-    }
-    let run = PathBuf::from("/run/lock/volclone");
-    if std::fs::create_dir_all(&run).is_ok() {
-        return run;
-    }
-    std::env::temp_dir().join("volclone-locks")
-}
 
 /// The lock of one target, released when dropped (or when the process dies).
 pub(super) struct TargetLock {
@@ -28,12 +15,19 @@ pub(super) struct TargetLock {
 
 /// Takes the lock of `target` (a dataset, LV or path) or fails at once.
 pub(super) fn lock_target(target: &str) -> Result<TargetLock> {
-    let dir = lock_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the lock directory", &dir, None, e))?;
-    // The name is the target's with '/' escaped: one file per target, readable by people.
-    let name: String = target.chars().map(|c| if c == '/' { '%' } else { c }).collect();
-    let path = dir.join(format!("{name}.lock"));
-    let mut f = OpenOptions::new().create(true).truncate(false).read(true).write(true).open(&path).map_err(|e| Error::io("open the lock", &path, None, e))?;
+    // A private directory (crate::state): a planted symlink cannot redirect the lock file.
+    let dir = crate::state::dir(crate::state::Purpose::Locks)?;
+    // One file per target, named after it, readable by people.
+    let path = dir.join(crate::state::file_name_for(target, "lock"));
+    let mut f = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(&path)
+        .map_err(|e| Error::io("open the lock", &path, None, e))?;
     // SAFETY: flock on a valid fd has no memory effects.
     if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
         let holder = std::fs::read_to_string(&path).unwrap_or_default();

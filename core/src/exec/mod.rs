@@ -36,18 +36,39 @@ use crate::zfs::{Cached, SendReceive, ZfsOps};
 /// zvol references a few KiB of metadata).
 pub const EMPTY_MAX_BYTES: u64 = 1 << 20;
 
-/// Execution options (JSON: `{"copy": {...}, "rate_limit": N}`, every field optional).
+/// Execution options (JSON: `{"copy": {...}, "rate_limit": N, "no_resume": false}`, every
+/// field optional).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ExecOptions {
     /// Options of a `BLOCK_COPY` (its sparse mode comes from the plan).
     pub copy: CopyOptions,
-    /// Bytes per second at most for send/receive streams.
+    /// Bytes per second at most for whatever the strategy moves: a send stream, or a block copy
+    /// whose own `copy.rate_limit` is unset (`None`, or 0 in JSON: unlimited).
+    #[serde(deserialize_with = "crate::copy::rate_or_unlimited")]
     pub rate_limit: Option<u64>,
     /// Receive without `-s`: a stream cut short (a crash, a kill) is then sent again from its
     /// start instead of resumed from its token. `zfs receive -s` measured 10% slower than a
     /// plain receive in the OpenZFS VM (`benches/zfs.sh`); this trades the resume for that.
     pub no_resume: bool,
+}
+
+impl ExecOptions {
+    /// Parses execution options from JSON (what `volclone_execute` and JNI receive): an object,
+    /// `copy` an object too, no unknown field anywhere; values checked.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let o: ExecOptions = crate::options_json::parse_object_with(text, "execute options", &["copy"])?;
+        o.block_copy_options().validate()?;
+        Ok(o)
+    }
+
+    /// The options a `BLOCK_COPY` step runs with: `copy`, with the top-level `rate_limit` where
+    /// `copy` sets none (so one rate limit bounds every strategy).
+    pub fn block_copy_options(&self) -> CopyOptions {
+        let mut c = self.copy.clone();
+        c.rate_limit = c.rate_limit.or(self.rate_limit);
+        c
+    }
 }
 
 /// What an execution did.
@@ -68,6 +89,14 @@ pub struct ExecReport {
     /// The target was already the finished clone: nothing was run.
     #[serde(default)]
     pub already_complete: bool,
+    /// Bytes of a block copy that an interrupted earlier run had made durable on these very
+    /// objects (its checkpoint): re-checked in part, not copied again.
+    #[serde(default)]
+    pub bytes_resumed: u64,
+    /// A block copy's checkpoint was found and set aside (the target or source is not the
+    /// object it was written for, or a re-checked sample differed): why. The copy started over.
+    #[serde(default)]
+    pub resume_refused: Option<String>,
     /// Wall time, seconds.
     pub seconds: f64,
 }
@@ -106,8 +135,17 @@ pub fn execute(
     }
     let zfs: &dyn ZfsOps = &cached;
     let started = std::time::Instant::now();
-    let report =
-        ExecReport { strategy: cand.strategy, steps: Vec::new(), skipped: Vec::new(), bytes: 0, bytes_saved: 0, already_complete: false, seconds: 0.0 };
+    let report = ExecReport {
+        strategy: cand.strategy,
+        steps: Vec::new(),
+        skipped: Vec::new(),
+        bytes: 0,
+        bytes_saved: 0,
+        already_complete: false,
+        bytes_resumed: 0,
+        resume_refused: None,
+        seconds: 0.0,
+    };
     let tag = clone_tag(req, cand.strategy);
     let mut run = Run { zfs, req, tag, undo: Vec::new(), swapped: false, report };
     if run.finished_already()? {
@@ -486,16 +524,17 @@ impl Run<'_> {
             StepOp::BlockCopy { source, target, sparse, show_snapshot } => {
                 // A file target the request says does not exist yet is the clone's to create.
                 let create = !self.req.target.exists && matches!(self.req.target.provider, ProviderKind::File | ProviderKind::FileThin);
-                // A checkpoint, so a rerun after a crash copies only the rest.
-                let cp = opts.copy.checkpoint.clone().or_else(|| Some(copy::checkpoint::path_for(&copy::checkpoint::default_dir(), Path::new(target))));
-                let o = opts.copy.clone().sparse(*sparse).create_target(opts.copy.create_target || create).checkpoint(cp);
+                let o = opts.block_copy_options().sparse(*sparse).create_target(opts.copy.create_target || create);
                 let shown = match show_snapshot {
                     Some(snap) => Some(snapdev::show(zfs, snap, Path::new(source))?),
                     None => None,
                 };
                 let r = copy::copy(Path::new(source), Path::new(target), &o, progress, cancel);
                 let hidden = shown.map(|s| s.restore(zfs)).unwrap_or(Ok(()));
-                self.report.bytes += r?.bytes_total;
+                let r = r?;
+                self.report.bytes += r.bytes_total;
+                self.report.bytes_resumed += r.bytes_resumed;
+                self.report.resume_refused = r.resume_refused.or(self.report.resume_refused.take());
                 hidden?;
             }
             StepOp::LvmThinSnapshot { vg, name, .. } => {
@@ -607,11 +646,7 @@ impl Run<'_> {
             tracing::info!(%command, "failed; everything this run created was removed, source and target are untouched");
             e
         } else {
-            Error::CommandFailed {
-                command: command.into(),
-                status: "failed, and cleanup failed too".into(),
-                stderr: format!("{e}; could not remove: {}", leftovers.join("; ")),
-            }
+            Error::Leftovers { error: Box::new(e), leftovers: format!("{} (after `{command}` failed)", leftovers.join("; ")) }
         }
     }
 }
