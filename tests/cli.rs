@@ -330,3 +330,82 @@ fn generate_writes_man_pages_completions_and_schemas_from_the_cli_definition() {
     let o = volclone(&["generate", "completion", "tcsh"], None);
     assert_eq!(o.status.code(), Some(2), "clap refuses an unknown shell");
 }
+
+/// A FILE_THIN → FILE_THIN request: `volclone run` makes it a BLOCK_COPY.
+fn file_request(s: &std::path::Path, t: &std::path::Path, size: u64) -> String {
+    serde_json::json!({
+        "version": 1,
+        "source": { "provider": "FILE_THIN", "storage_pool": "files", "volume": s, "size_bytes": size, "exists": true },
+        "target": { "provider": "FILE_THIN", "storage_pool": "files", "volume": t, "size_bytes": size, "exists": true },
+    })
+    .to_string()
+}
+
+/// Starts `volclone ARGS` (rate-limited so it is still copying), waits `ms`, sends `signal`.
+fn interrupted(args: &[&str], state: &std::path::Path, ms: u64, signal: i32) {
+    let child = Command::new(env!("CARGO_BIN_EXE_volclone"))
+        .args(args)
+        .env("VOLCLONE_STATE_DIR", state)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(ms));
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, signal) };
+    let o = child.wait_with_output().unwrap();
+    assert!(!o.status.success(), "interrupted: {:?} {}", o.status, text(&o.stderr));
+}
+
+/// The retry, through the CLI: a copy (`copy`, and `run` of a FILE_THIN request)
+/// interrupted by SIGINT or SIGKILL, the target deleted and created again under its name, the
+/// same command again: exit 0, the target identical to the source, and it says it started over.
+#[test]
+fn a_retry_onto_a_recreated_target_through_the_cli_starts_over() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t, req) = (d.path().join("s"), d.path().join("t"), d.path().join("req.json"));
+    // 112 MiB at 8 MiB/s: 14 s, still copying when the signals come.
+    let size = make_image(&s, &[Piece::Data(100 * MIB), Piece::Zeros(4 * MIB), Piece::Data(8 * MIB)], 70);
+    std::fs::write(&req, file_request(&s, &t, size)).unwrap();
+    let (sp, tp, rp) = (s.to_str().unwrap(), t.to_str().unwrap(), req.to_str().unwrap());
+    let copy_slow = ["copy", "--quiet", "--rate", "8M", sp, tp];
+    let run_slow = ["run", "--quiet", "--rate", "8M", rp];
+    let copy_args = ["copy", "--quiet", sp, tp];
+    let run_args = ["run", "--quiet", rp];
+    for (slow, again) in [(&copy_slow[..], &copy_args[..]), (&run_slow[..], &run_args[..])] {
+        for signal in [libc::SIGINT, libc::SIGKILL] {
+            make_sparse(&t, size);
+            // SIGKILL after the first checkpoint is on disk (every 10 s), SIGINT sooner.
+            interrupted(slow, d.path(), if signal == libc::SIGKILL { 11_000 } else { 3000 }, signal);
+            recreate(&t, size);
+            let o = Command::new(env!("CARGO_BIN_EXE_volclone")).args(again).env("VOLCLONE_STATE_DIR", d.path()).output().unwrap();
+            assert!(o.status.success(), "{:?} {}", again, text(&o.stderr));
+            let out = text(&o.stdout);
+            assert!(!out.contains("resumed from checkpoint") && !out.lines().any(|l| l.starts_with("resumed")), "{again:?} after signal {signal} resumed: {out}");
+            assert!(out.contains("set aside"), "{again:?} after signal {signal}: says why it started over: {out}");
+            assert_same_prefix(&s, &t, size);
+            std::fs::remove_file(&t).unwrap();
+        }
+    }
+}
+
+/// `--rate` bounds a block copy run from a request too (a lower bound on time: correctness,
+/// not speed).
+#[test]
+fn run_rate_limits_a_block_copy() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t, req) = (d.path().join("s"), d.path().join("t"), d.path().join("req.json"));
+    let size = make_image(&s, &[Piece::Data(24 * MIB)], 71);
+    make_sparse(&t, size);
+    std::fs::write(&req, file_request(&s, &t, size)).unwrap();
+    let start = std::time::Instant::now();
+    let o = Command::new(env!("CARGO_BIN_EXE_volclone"))
+        .args(["run", "--quiet", "--rate", "16M", req.to_str().unwrap()])
+        .env("VOLCLONE_STATE_DIR", d.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // 24 MiB at 16 MiB/s: at least 1.5 s, less the limiter's burst of a quarter second.
+    assert!(start.elapsed().as_secs_f64() >= 1.5 - 0.25, "24 MiB at 16 MiB/s took {:?}", start.elapsed());
+    assert_same_prefix(&s, &t, size);
+}

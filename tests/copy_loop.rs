@@ -193,3 +193,46 @@ fn a_copy_onto_a_loop_device_locks_its_backing_file() {
     });
     assert_same_prefix(&s, &b, 8 * MIB);
 }
+
+/// Copies at 4 MiB/s onto `dst` and cancels after `ms`.
+fn cancelled(src: &std::path::Path, dst: &std::path::Path, opts: &CopyOptions, ms: u64) {
+    let cancel = CancelToken::new();
+    std::thread::scope(|sc| {
+        let c = cancel.clone();
+        sc.spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            c.cancel();
+        });
+        let e = copy::copy(src, dst, &opts.clone().rate_limit(Some(4 * MIB)), &NoProgress, &cancel).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
+    });
+}
+
+/// A loop device proves its identity by its backing file: the same loop device over the same
+/// file resumes; detached, its file deleted and made again, and attached again under the same
+/// device name, it is another object and the copy starts over.
+#[test]
+fn a_loop_device_reattached_over_a_new_file_is_not_resumed_onto() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, b, cps) = (d.path().join("s"), d.path().join("b"), d.path().join("cps"));
+    let size = make_image(&s, &[Piece::Data(14 * MIB), Piece::Zeros(2 * MIB)], 36);
+    make_sparse(&b, size);
+    let Some(lo) = Loop::attach(&b, false, "a_loop_device_reattached_over_a_new_file_is_not_resumed_onto") else { return };
+    let opts = CopyOptions::default().workers(1).checkpoint_dir(Some(cps.clone()));
+    cancelled(&s, &lo.dev, &opts, 2600);
+    let r = run(&s, &lo.dev, &opts).unwrap();
+    assert!(r.bytes_resumed >= 4 * MIB && r.resume_refused.is_none(), "the same loop device over the same file resumes: {r:?}");
+    assert_same_prefix(&s, &lo.dev, size);
+    // Again, then LINSTOR-style cleanup and retry: detach, new file, attach as the same device.
+    cancelled(&s, &lo.dev, &opts, 2600);
+    let dev = lo.dev.clone();
+    drop(lo);
+    let reused = recreate(&b, size);
+    let st = std::process::Command::new("losetup").arg(&dev).arg(&b).status().unwrap();
+    assert!(st.success(), "losetup {} {}", dev.display(), b.display());
+    let lo = common::Loop { dev };
+    let r = run(&s, &lo.dev, &opts).unwrap();
+    assert_eq!(r.bytes_resumed, 0, "resumed onto a new backing file (inode reused: {reused}): {r:?}");
+    assert!(r.resume_refused.as_deref().is_some_and(|w| w.contains("not the object")), "{r:?}");
+    assert_same_prefix(&s, &lo.dev, size);
+}
