@@ -3,7 +3,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-cargo build --release -p volclone-jni --quiet
+cargo build --release -p volclone-jni -p volclone-jni-test --quiet
 OUT=java-bindings/build
 rm -rf "$OUT/classes"; mkdir -p "$OUT/classes"
 javac --release 17 -Xlint:all -Werror -d "$OUT/classes" $(find java-bindings/src/main/java -name '*.java')

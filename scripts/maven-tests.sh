@@ -7,7 +7,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-cargo build --release -p volclone-jni --quiet
+cargo build --release -p volclone-jni -p volclone-jni-test --quiet
 total=0; bad=0
 newer=$(ls -d /usr/lib/jvm/temurin-*-jdk-amd64 2>/dev/null | sort -V | tail -1 || true)
 for jdk in /usr/lib/jvm/java-17-openjdk-amd64 $newer; do

@@ -8,7 +8,7 @@ use jni::{Env, EnvUnowned, JValue, jni_sig, jni_str};
 use volclone_embed::volclone_status;
 
 /// What a native body can fail with.
-pub(super) enum JavaError {
+pub enum JavaError {
     /// A volclone error: `VolcloneException` with its status.
     Core(volclone_core::Error),
     /// A status with a message (e.g. cancelled because the listener threw), with a cause.
@@ -34,7 +34,8 @@ impl From<volclone_core::Error> for JavaError {
     }
 }
 
-pub(super) type JResult<T> = Result<T, JavaError>;
+/// What a native body returns.
+pub type JResult<T> = Result<T, JavaError>;
 
 fn throw_volclone(env: &mut Env<'_>, status: volclone_status, msg: &str, cause: Option<&JObject<'_>>) -> jni::errors::Result<()> {
     let jmsg = env.new_string(msg)?;
@@ -88,7 +89,7 @@ impl<T: Default> ErrorPolicy<T, JavaError> for Throw {
 }
 
 /// Runs a native body: errors and panics become Java exceptions.
-pub(super) fn run<'l, T: Default>(env: &mut EnvUnowned<'l>, f: impl FnOnce(&mut Env<'l>) -> JResult<T>) -> T {
+pub fn run<'l, T: Default>(env: &mut EnvUnowned<'l>, f: impl FnOnce(&mut Env<'l>) -> JResult<T>) -> T {
     env.with_env(f).resolve::<Throw>()
 }
 

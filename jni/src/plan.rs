@@ -1,4 +1,4 @@
-//! `Native.version()`, `Native.planJson(String)` and the bridge test `Native.testPanic()`.
+//! `Native.version()` and `Native.planJson(String)`.
 
 use jni::EnvUnowned;
 use jni::objects::{JClass, JObject, JString};
@@ -24,10 +24,4 @@ pub extern "system" fn Java_io_volclone_Native_planJson<'l>(
         let plan = volclone_core::planner::plan_json(&text)?;
         new_string(env, &plan.to_json())
     })
-}
-
-/// `static native void testPanic()`: panics, so tests can see the boundary turn it into an exception.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_io_volclone_Native_testPanic<'l>(mut env: EnvUnowned<'l>, _class: JClass<'l>) {
-    run(&mut env, |_env| -> crate::error::JResult<()> { panic!("test panic from Native.testPanic") })
 }

@@ -6,7 +6,10 @@ import java.lang.ref.Cleaner;
  * Cancels running copies and clones from any thread. Once cancelled it stays cancelled, so one
  * handle serves one operation, unless {@link #reset()} re-arms it. Close it when done (a running
  * operation keeps its own reference, so closing meanwhile is safe); a {@link Cleaner} frees a
- * forgotten one. After {@link #close()}, {@link #cancel()} throws IllegalStateException.
+ * forgotten one. {@link #cancel()} never throws: after the operation ended, and after
+ * {@link #close()}, it does nothing (LINSTOR's {@code CloneDaemon.shutdown()} cancels every clone
+ * it still lists, finished ones included). Made while the native library is unavailable, the
+ * handle is inert: no operation can run then anyway.
  */
 public final class CancelHandle implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -30,18 +33,30 @@ public final class CancelHandle implements AutoCloseable {
 
     /** A new handle. */
     public CancelHandle() {
-        handle = Native.cancelNew();
-        cleanable = CLEANER.register(this, new Free(handle));
+        handle = Native.LOAD_ERROR == null ? Native.cancelNew() : 0;
+        cleanable = handle == 0 ? null : CLEANER.register(this, new Free(handle));
     }
 
-    /** Requests cancellation: copies using this handle stop between chunks. Thread-safe. */
+    /**
+     * Requests cancellation: copies using this handle stop between chunks, clones undo what they
+     * made. Thread-safe and idempotent; a no-op once closed.
+     */
     public synchronized void cancel() {
-        Native.cancelTrigger(live());
+        if (!closed && handle != 0) {
+            Native.cancelTrigger(handle);
+        }
     }
 
-    /** Re-arms a cancelled handle for the next operation. Thread-safe. */
+    /**
+     * Re-arms a cancelled handle for the next operation. Thread-safe.
+     *
+     * @throws IllegalStateException when closed
+     */
     public synchronized void reset() {
-        Native.cancelReset(live());
+        long h = live();
+        if (h != 0) {
+            Native.cancelReset(h);
+        }
     }
 
     synchronized long live() {
@@ -56,7 +71,9 @@ public final class CancelHandle implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            cleanable.clean();
+            if (cleanable != null) {
+                cleanable.clean();
+            }
         }
     }
 }

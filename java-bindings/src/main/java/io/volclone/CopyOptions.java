@@ -12,6 +12,8 @@ public final class CopyOptions {
     private final boolean verify;
     private final boolean createTarget;
     private final long rateLimit;
+    private final boolean checkpoint;
+    private final java.nio.file.Path checkpointDir;
 
     private CopyOptions(Builder b) {
         workers = b.workers;
@@ -22,9 +24,11 @@ public final class CopyOptions {
         verify = b.verify;
         createTarget = b.createTarget;
         rateLimit = b.rateLimit;
+        checkpoint = b.checkpoint;
+        checkpointDir = b.checkpointDir;
     }
 
-    /** 4 workers, 1 MiB chunks, sparse AUTO, I/O AUTO, fdatasync, no verify. */
+    /** 4 workers, 1 MiB chunks, sparse AUTO, I/O AUTO, fdatasync, no verify, a checkpoint kept. */
     public static CopyOptions defaults() {
         return builder().build();
     }
@@ -39,7 +43,8 @@ public final class CopyOptions {
             + Json.quote(sparse.name().toLowerCase(java.util.Locale.ROOT)) + ", \"io\": "
             + Json.quote(io.name().toLowerCase(java.util.Locale.ROOT)) + ", \"fsync\": " + fsync
             + ", \"verify\": " + verify + ", \"create_target\": " + createTarget + ", \"rate_limit\": "
-            + (rateLimit > 0 ? Long.toString(rateLimit) : "null") + "}";
+            + (rateLimit > 0 ? Long.toString(rateLimit) : "null") + ", \"no_checkpoint\": " + !checkpoint
+            + (checkpointDir == null ? "" : ", \"checkpoint_dir\": " + Json.quote(checkpointDir.toString())) + "}";
     }
 
     /** Builds {@link CopyOptions}; values are checked by the library (VolcloneException INVALID_ARGUMENT). */
@@ -52,6 +57,8 @@ public final class CopyOptions {
         private boolean verify;
         private boolean createTarget;
         private long rateLimit;
+        private boolean checkpoint = true;
+        private java.nio.file.Path checkpointDir;
 
         private Builder() {}
 
@@ -100,6 +107,25 @@ public final class CopyOptions {
         /** Bytes per second at most; 0 = unlimited. */
         public Builder rateLimit(long v) {
             rateLimit = v;
+            return this;
+        }
+
+        /**
+         * Keep a checkpoint (the default): a rerun onto the very same objects after a crash or a
+         * cancel copies only the rest; false keeps none, so a rerun copies everything again.
+         */
+        public Builder checkpoint(boolean v) {
+            checkpoint = v;
+            return this;
+        }
+
+        /**
+         * Where checkpoints are kept; null for volclone's state directory
+         * ({@code /var/lib/volclone/checkpoints}, else a private one of this user). A directory
+         * others can write is refused (INVALID_ARGUMENT).
+         */
+        public Builder checkpointDir(java.nio.file.Path v) {
+            checkpointDir = v;
             return this;
         }
 

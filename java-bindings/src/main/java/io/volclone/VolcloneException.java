@@ -8,7 +8,12 @@ public final class VolcloneException extends Exception {
     public enum Status {
         OK(0), INVALID_ARGUMENT(1), INVALID_REQUEST(2), NO_STRATEGY(3), IO(4), TARGET_TOO_SMALL(5),
         SAME_DEVICE(6), BUSY(7), CANCELLED(8), VERIFY_MISMATCH(9), COMMAND_FAILED(10), NULL_POINTER(11),
-        INVALID_UTF8(12), PANIC(13);
+        INVALID_UTF8(12), PANIC(13),
+        /**
+         * Java only (never a C status): the native library could not be loaded; the message names
+         * everything that was tried. {@link ClonePlanner#libraryAvailable()} asks without throwing.
+         */
+        LIBRARY_UNAVAILABLE(100);
 
         private final int code;
 

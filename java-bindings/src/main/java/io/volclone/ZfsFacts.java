@@ -102,6 +102,7 @@ public final class ZfsFacts {
      */
     public static Dataset read(String dataset) throws VolcloneException {
         Objects.requireNonNull(dataset, "dataset");
+        Native.require();
         Map<String, Object> m = Json.object(Json.parse(Native.zfsFacts(dataset)));
         Map<String, Object> z = Json.object(m.get("zfs"));
         String ks = (String) z.get("key_status");
