@@ -117,12 +117,6 @@ pub(crate) mod unset {
         Ok(string(d)?.filter(|v| v != "none"))
     }
 
-    /// An `encryption` property: `""` and `-` mean `off` (ZFS itself prints `off`).
-    pub(crate) fn encryption<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-        let v = String::deserialize(d)?;
-        Ok(if is_unset(&v) { "off".into() } else { v })
-    }
-
     /// An optional enum where `""` and `-` mean absent.
     pub(crate) fn enumerated<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
         match Option::<serde_json::Value>::deserialize(d)? {
@@ -166,8 +160,8 @@ pub enum KeyStatus {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ZfsFacts {
-    /// `encryption` property: `off`, or a cipher such as `aes-256-gcm` (`-` and `""` read as `off`).
-    #[serde(deserialize_with = "unset::encryption")]
+    /// `encryption` property: `off`, or a cipher such as `aes-256-gcm`. `-` (or `""`) with
+    /// `key_status` none reads as `off`; with a key status it counts as encrypted, as in 0.1.0.
     pub encryption: String,
     /// `encryptionroot` property (absent, `""` or `-` when not encrypted).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "unset::string")]
@@ -186,9 +180,10 @@ impl ZfsFacts {
         ZfsFacts { encryption: "off".into(), encryption_root: None, key_status: KeyStatus::None, key_location: None }
     }
 
-    /// Whether the data is encrypted at rest by ZFS.
+    /// Whether the data is encrypted at rest by ZFS: `encryption` is not `off`, nor an unset
+    /// spelling with no key status.
     pub fn is_encrypted(&self) -> bool {
-        self.encryption != "off"
+        !(self.encryption == "off" || (unset::is_unset(self.encryption.trim()) && self.key_status == KeyStatus::None))
     }
 }
 
@@ -356,7 +351,10 @@ impl CloneRequest {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// Checks what serde cannot: version, sizes, names, and ZFS facts where they are needed.
+    /// Checks what serde cannot: version, sizes, and ZFS facts where they are needed: what makes
+    /// a request one the planner can reason about. Names are checked apart
+    /// ([`CloneRequest::names_error`]): a request 0.1.0 accepted stays accepted, and a name no
+    /// command may be given makes every strategy rejected, never run.
     pub fn validate(&self) -> Result<()> {
         if self.version != REQUEST_VERSION {
             return Err(Error::InvalidRequest(format!(
@@ -370,10 +368,25 @@ impl CloneRequest {
             return Err(Error::InvalidRequest("target.snapshot is set: only the source is read from a snapshot; remove it".into()));
         }
         if let Some(v) = &self.options.zfs_version {
-            names::label("options.zfs_version", v, 64)?;
             ZfsVersion::parse(v)?;
         }
         Ok(())
+    }
+
+    /// Why a name in the request cannot be given to a command (by ZFS's, LVM's or the path
+    /// grammar: a leading `-`, a control character, `..`, a character the tool refuses), or
+    /// `None`. The planner then rejects every strategy with this reason, and the executor runs
+    /// nothing.
+    pub fn names_error(&self) -> Option<Error> {
+        let check = || -> Result<()> {
+            validate_names("source", &self.source)?;
+            validate_names("target", &self.target)?;
+            if let Some(v) = &self.options.zfs_version {
+                names::label("options.zfs_version", v, 64)?;
+            }
+            Ok(())
+        };
+        check().err()
     }
 
     /// The parsed `options.zfs_version` (already validated).
@@ -448,7 +461,6 @@ fn validate_volume(side: &str, v: &VolumeFacts) -> Result<()> {
     if v.volume.trim().is_empty() {
         return bad("`volume` is empty: give the ZFS dataset, LV (vg/lv) or file path".into());
     }
-    validate_names(side, v)?;
     if v.size_bytes == 0 {
         return bad("`size_bytes` is 0: give the volume's size in bytes".into());
     }

@@ -124,6 +124,9 @@ pub fn execute(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<ExecReport> {
+    if let Some(e) = req.names_error() {
+        return Err(e);
+    }
     let cand = plan.chosen_candidate().ok_or_else(|| Error::NoStrategy(plan.rejection_summary()))?;
     let _lock = lock::lock_target(&req.target.volume)?;
     // One look at every name the steps touch, instead of one `zfs` process per question.

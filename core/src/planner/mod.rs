@@ -19,6 +19,13 @@ use crate::strategy::Strategy;
 /// Plans a clone from a validated request. Never fails for a valid request: a plan with no
 /// usable strategy has `chosen: None` and a reason for each rejection.
 pub fn plan(req: &CloneRequest) -> Plan {
+    if let Some(e) = req.names_error() {
+        // Planned, as 0.1.0 did, but nothing may run with such a name.
+        let reason = format!("no command can be given this request's names: {}", e.to_string().trim_start_matches("invalid request: "));
+        let rejected = Strategy::ALL.iter().map(|&strategy| Rejection { strategy, reason: reason.clone() }).collect();
+        let mode = if req.options.linstor_stock { PlanMode::LinstorStock } else { PlanMode::Volclone };
+        return Plan { version: PLAN_VERSION, mode, chosen: None, candidates: Vec::new(), rejected };
+    }
     if req.options.linstor_stock {
         return stock::plan(req);
     }

@@ -78,4 +78,19 @@ class PlannerTest {
         assertEquals(90, CloneStrategy.BLOCK_COPY.priority());
         assertFalse(CloneStrategy.ZFS_CLONE.needsOpenDevices());
     }
+
+    /** Request format v1 is a contract: every request of the corpus the first 0.1.0 accepted plans here too. */
+    @Test
+    void everyV1RequestTheFirstReleaseAcceptedPlans() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Path.of("tests/v1-corpus/requests");
+        int n = 0;
+        try (var files = java.nio.file.Files.list(dir)) {
+            for (java.nio.file.Path f : files.sorted().toList()) {
+                ClonePlan p = ClonePlanner.planJson(java.nio.file.Files.readString(f));
+                org.junit.jupiter.api.Assertions.assertTrue(p.chosen().isPresent() || !p.rejected().isEmpty(), f.toString());
+                n++;
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(n >= 400, "corpus of " + n);
+    }
 }
