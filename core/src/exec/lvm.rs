@@ -17,10 +17,24 @@ fn run_cmd(args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// Whether LV `vg/lv` exists.
+/// Whether LV `vg/lv` exists. Only LVM's own "not found" answer is a no: any other failure (a
+/// lock timeout, a busy VG) is an error, never read as "does not exist" (which would drive a
+/// rerun to redo or undo the wrong step).
 pub(super) fn exists(lv: &str) -> Result<bool> {
     let out = Command::new("lvs").args(["--noheadings", "-o", "lv_name", lv]).output().map_err(|e| Error::io("run", "lvs", None, e))?;
-    Ok(out.status.success() && !String::from_utf8_lossy(&out.stdout).trim().is_empty())
+    if out.status.success() {
+        return Ok(!String::from_utf8_lossy(&out.stdout).trim().is_empty());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if says_not_found(&stderr) {
+        return Ok(false);
+    }
+    Err(Error::CommandFailed { command: format!("lvs --noheadings -o lv_name {lv}"), status: out.status.to_string(), stderr: stderr.trim().to_owned() })
+}
+
+/// Whether `lvs`' stderr says the LV or its VG does not exist.
+fn says_not_found(stderr: &str) -> bool {
+    stderr.contains("Failed to find logical volume") || (stderr.contains("Volume group") && stderr.contains("not found"))
 }
 
 /// The origin of LV `vg/lv` (a thin snapshot's), or `None` (no such LV, or not a snapshot).
@@ -41,6 +55,17 @@ pub(super) fn remove(lv: &str) -> Result<()> {
 pub(super) fn activate(lv: &str, on: bool) -> Result<()> {
     let args: &[&str] = if on { &["lvchange", "-ay", "-K", lv] } else { &["lvchange", "-an", lv] };
     run_cmd(args).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_lvms_not_found_is_a_no() {
+        assert!(super::says_not_found("  Failed to find logical volume \"vg/x\""));
+        assert!(super::says_not_found("  Volume group \"nope\" not found\n  Cannot process volume group nope"));
+        assert!(!super::says_not_found("  Giving up waiting for lock.\n  Can't get lock for vg"));
+        assert!(!super::says_not_found(""));
+    }
 }
 
 pub(super) fn run(op: &StepOp) -> Result<()> {

@@ -542,3 +542,37 @@ fn receives_are_resumable_unless_no_resume_is_asked_for() {
         assert!(recv.ends_with(want), "{recv}");
     }
 }
+
+#[test]
+fn a_request_with_a_name_no_command_may_take_runs_nothing() {
+    let f = seed_zfs(None);
+    let _g = serial();
+    let good = seed_case();
+    let mut bad = good.clone();
+    bad.target.volume = "tmp-pool/incus/clone\n-rf".into();
+    // Even with a plan made for good names (a caller's own), the executor checks the request.
+    let e = execute(&plan(&good), &bad, &f, &ExecOptions::default(), &NoProgress, &CancelToken::new()).unwrap_err();
+    assert!(e.to_string().contains("target.volume"), "{e}");
+    assert!(f.log.lock().unwrap().is_empty(), "nothing ran: {:?}", f.log.lock().unwrap());
+}
+
+#[test]
+fn execute_options_are_strict_and_one_rate_bounds_every_strategy() {
+    let o = ExecOptions::from_json(r#"{"rate_limit": 1048576}"#).unwrap();
+    assert_eq!(o.block_copy_options().rate_limit, Some(1 << 20), "the top-level rate holds a block copy back");
+    let o = ExecOptions::from_json(r#"{"rate_limit": 1048576, "copy": {"rate_limit": 2097152}}"#).unwrap();
+    assert_eq!(o.block_copy_options().rate_limit, Some(2 << 20), "the copy's own rate wins");
+    assert_eq!(ExecOptions::from_json(r#"{"rate_limit": 0, "copy": {"rate_limit": 0}}"#).unwrap().block_copy_options().rate_limit, None);
+    for (bad, want) in [
+        ("[]", "an array is not a JSON object"),
+        ("null", "null is not a JSON object"),
+        (r#"{"copy": []}"#, "\"copy\" is an array, not an object"),
+        (r#"{"copy": {"verfy": true}}"#, "unknown field `verfy`"),
+        (r#"{"rate": 5}"#, "unknown field `rate`"),
+        (r#"{"copy": {"workers": 0}}"#, "workers = 0"),
+        ("{", "malformed JSON"),
+    ] {
+        let e = ExecOptions::from_json(bad).unwrap_err().to_string();
+        assert!(e.contains(want), "{bad}: {e}");
+    }
+}

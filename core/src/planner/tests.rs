@@ -577,7 +577,9 @@ fn seed_case_from_linstors_snapshot_takes_none_of_its_own() {
 fn a_snapshot_of_another_volume_or_on_the_target_is_refused() {
     let mut r = seed_case();
     r.source.snapshot = Some("tmp-pool/other@CF_1".into());
-    assert!(r.validate().unwrap_err().to_string().contains("is a snapshot of tmp-pool/other"));
+    assert!(r.names_error().unwrap().to_string().contains("is a snapshot of tmp-pool/other"));
+    let p = plan(&r);
+    assert!(p.chosen.is_none() && p.rejected.iter().all(|x| x.reason.contains("is a snapshot of tmp-pool/other")), "{p:?}");
     let mut r = seed_case();
     r.target.snapshot = Some("CF_1".into());
     assert!(r.validate().unwrap_err().to_string().contains("target.snapshot"));
@@ -599,9 +601,14 @@ fn names_are_quoted_or_refused_never_run() {
     let mut bad = r.clone();
     bad.source.provider = ProviderKind::LvmThin;
     bad.source.volume = "vg/b$(touch x)".into();
-    assert!(bad.validate().unwrap_err().to_string().contains("source.volume"));
+    bad.validate().unwrap(); // a v1 request 0.1.0 accepted: still accepted ...
+    assert!(bad.names_error().unwrap().to_string().contains("source.volume"));
+    let p = plan(&bad); // ... but nothing can run, and the plan says why
+    assert!(p.chosen.is_none() && p.candidates.is_empty(), "{p:?}");
+    assert!(p.rejected.iter().all(|x| x.reason.contains("source.volume") && x.reason.contains("holds '$'")), "{p:?}");
     bad.source.volume = "vg/-b".into();
-    assert!(bad.validate().unwrap_err().to_string().contains("starts with '-'"));
+    assert!(bad.names_error().unwrap().to_string().contains("starts with '-'"));
+    assert!(plan(&bad).chosen.is_none());
 }
 
 #[test]

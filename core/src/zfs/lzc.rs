@@ -191,6 +191,11 @@ impl ZfsOps for Lzc {
             (sender.join().unwrap_or(libc::EIO), receiver.join().unwrap_or(libc::EIO), pumped)
         });
         let call = format!("lzc_send({}{}) | lzc_receive({}@{snap_name})", sr.snapshot, if sr.raw { ", raw" } else { "" }, sr.target);
+        // A cancel closes the pipes, which the send and the receive then fail on: the cancel is
+        // the cause, and the error the caller sees.
+        if let Err(e @ Error::Cancelled { .. }) = pumped {
+            return Err(e);
+        }
         if recv_rc != 0 {
             return Err(errno_error(call, recv_rc));
         }
