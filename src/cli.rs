@@ -153,6 +153,13 @@ enum Command {
     /// The main job on built-in data, no ZFS pool needed: plan the seed case (LINSTOR's stock
     /// choice next to volclone's), then a verified block copy between two temporary files.
     Demo,
+    /// The `zfs` shim for a LINSTOR satellite run as packaged (no fork): installed first on the
+    /// satellite's PATH, it turns LINSTOR's failing `zfs receive -F` onto an encrypted target into
+    /// a correct clone and hands every other command to the real zfs.
+    LinstorShim {
+        #[command(subcommand)]
+        action: ShimAction,
+    },
     /// List the block-copy checkpoints kept for reruns, or remove them.
     Checkpoints {
         /// `list` (default) or `clear`.
@@ -193,6 +200,45 @@ enum Generate {
         /// Output directory (created).
         dir: PathBuf,
     },
+}
+
+/// `volclone linstor-shim ...`.
+#[derive(Subcommand)]
+enum ShimAction {
+    /// Make DIR hold a `zfs` that is volclone (a symlink); put DIR first on a PATH to use it.
+    Install {
+        /// The directory (created if missing).
+        dir: PathBuf,
+    },
+    /// Put the shim directory first on linstor-satellite.service's PATH (a systemd drop-in; the
+    /// satellite takes it at its next restart).
+    Enable {
+        /// The shim directory.
+        #[arg(long, default_value = volclone_core::shim::PACKAGE_DIR)]
+        dir: PathBuf,
+        /// Where systemd units live (for tests).
+        #[arg(long, default_value = "/etc/systemd/system", hide = true)]
+        systemd_dir: PathBuf,
+    },
+    /// Remove the drop-in: the satellite's unit is as it was (after its next restart).
+    Disable {
+        /// Where systemd units live (for tests).
+        #[arg(long, default_value = "/etc/systemd/system", hide = true)]
+        systemd_dir: PathBuf,
+    },
+    /// Whether the drop-in is there, whether the running satellite has the shim first on its
+    /// PATH, and the clones in flight with bytes, rate, percentage and ETA.
+    Status {
+        /// The shim directory.
+        #[arg(long, default_value = volclone_core::shim::PACKAGE_DIR)]
+        dir: PathBuf,
+        /// Where systemd units live (for tests).
+        #[arg(long, default_value = "/etc/systemd/system", hide = true)]
+        systemd_dir: PathBuf,
+    },
+    /// Remove what interrupted takeovers left: datasets with a clone's mark beside a target no
+    /// run holds, and stale in-flight records. Nothing without volclone's mark is touched.
+    Cleanup,
 }
 
 /// Options shared by the commands that run a plan.
@@ -320,6 +366,7 @@ pub fn run() -> Result<ExitCode, Error> {
             execute(zfs.as_ref(), &req, &exec)
         }
         Command::Demo => demo(),
+        Command::LinstorShim { action } => linstor_shim(action),
         Command::Checkpoints { action, target, checkpoint_dir, json } => checkpoints(&action, target.as_deref(), checkpoint_dir, json),
     }
 }
@@ -529,6 +576,89 @@ fn run_copy(source: &std::path::Path, target: &std::path::Path, opts: &CopyOptio
         out!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
         out!("{}", render::copy_report(&report));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `volclone linstor-shim ...`.
+fn linstor_shim(action: ShimAction) -> Result<ExitCode, Error> {
+    use volclone_core::shim::{inflight, real, service};
+    match action {
+        ShimAction::Install { dir } => {
+            let me = std::env::current_exe().and_then(std::fs::canonicalize).map_err(|e| Error::io("find", "volclone's own executable", None, e))?;
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, None, e))?;
+            let link = dir.join("zfs");
+            match std::fs::read_link(&link) {
+                Ok(to) if to == me => {}
+                Ok(_) | Err(_) if link.symlink_metadata().is_ok() => {
+                    return Err(Error::InvalidArgument(format!("{} exists and is not a link to {}: remove it first", link.display(), me.display())));
+                }
+                _ => std::os::unix::fs::symlink(&me, &link).map_err(|e| Error::io("link", &link, None, e))?,
+            }
+            out!("{} -> {}: put {} first on the PATH of what should use the shim", link.display(), me.display(), dir.display());
+        }
+        ShimAction::Enable { dir, systemd_dir } => {
+            let p = service::enable(&systemd_dir, &dir)?;
+            out!("wrote {}", p.display());
+            match service::daemon_reload() {
+                Ok(()) => out!("systemd reloaded: restart {} to use the shim", service::UNIT),
+                Err(why) => out!("note: {why}"),
+            }
+        }
+        ShimAction::Disable { systemd_dir } => {
+            if service::disable(&systemd_dir)? {
+                out!("removed {}", service::drop_in_path(&systemd_dir).display());
+                if let Err(why) = service::daemon_reload() {
+                    out!("note: {why}");
+                }
+            } else {
+                out!("no drop-in at {}: nothing to do", service::drop_in_path(&systemd_dir).display());
+            }
+        }
+        ShimAction::Status { dir, systemd_dir } => {
+            let drop_in = service::drop_in_path(&systemd_dir);
+            out!("drop-in: {}", if drop_in.exists() { format!("{} (enabled)", drop_in.display()) } else { "none (disabled)".into() });
+            out!("shim: {}", if dir.join("zfs").exists() { format!("{}/zfs", dir.display()) } else { format!("none in {}", dir.display()) });
+            match service::satellite_pid() {
+                Some(pid) => {
+                    let path = service::path_of(pid).unwrap_or_default();
+                    let first = service::shim_first(&path, &dir);
+                    out!("satellite: pid {pid}, {} (PATH={path})", if first { "uses the shim" } else { "does not use the shim (restart it after enable)" });
+                }
+                None => out!("satellite: not running"),
+            }
+            let me = std::env::current_exe().unwrap_or_default();
+            match real::find(&me, Some(&format!("{}:{}", dir.display(), service::DEFAULT_PATH)), std::env::var("VOLCLONE_REAL_ZFS").ok().as_deref()) {
+                Ok(r) => out!("real zfs: {}", r.display()),
+                Err(e) => out!("real zfs: {e}"),
+            }
+            let all = inflight::list()?;
+            if all.is_empty() {
+                out!("clones in flight: none");
+            }
+            for (_, e) in all {
+                let eta = e.eta().map(|(pct, s)| format!(", {pct:.1}%, about {s} s left")).unwrap_or_default();
+                out!(
+                    "clone {} -> {}: {} MiB at {:.1} MiB/s{eta}{}",
+                    e.source,
+                    e.target,
+                    e.bytes_done >> 20,
+                    e.rate() / (1 << 20) as f64,
+                    if e.alive() { String::new() } else { format!(" (stale: pid {} is gone; volclone linstor-shim cleanup)", e.pid) }
+                );
+            }
+        }
+        ShimAction::Cleanup => {
+            let me = std::env::current_exe().unwrap_or_default();
+            let real = real::find(&me, std::env::var("PATH").ok().as_deref(), std::env::var("VOLCLONE_REAL_ZFS").ok().as_deref()).map_err(Error::InvalidArgument)?;
+            let removed = volclone_core::shim::cleanup(&real)?;
+            for r in &removed {
+                out!("removed {r}");
+            }
+            if removed.is_empty() {
+                out!("nothing to clean up");
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

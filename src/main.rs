@@ -2,6 +2,7 @@
 
 mod cli;
 mod render;
+mod shim;
 mod signals;
 
 use std::process::ExitCode;
@@ -11,6 +12,11 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("VOLCLONE_LOG"))
         .with_writer(std::io::stderr)
         .init();
+    let mut args = std::env::args_os();
+    let argv0 = args.next().unwrap_or_default();
+    if shim::called_as_zfs(&argv0) {
+        return shim::main(argv0, args.collect());
+    }
     match cli::run() {
         Ok(code) => code,
         Err(e) => {

@@ -34,7 +34,7 @@ fn plan_seed_case_as_table() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
     assert!(out.contains("chosen: ZFS_COPY"), "{out}");
-    assert!(out.contains("| zfs receive tmp-pool/incus/vm-clone_00000-volclone-tmp"), "{out}");
+    assert!(out.contains("| zfs receive tmp-pool/incus/vm-clone_00000.volclone-tmp"), "{out}");
     assert!(out.lines().filter(|l| l.trim_start().starts_with('$')).all(|l| !l.contains("receive -F")), "{out}");
     assert!(out.contains("ZFS_CLONE       off: set options.use_zfs_clone"), "{out}");
 }

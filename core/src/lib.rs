@@ -19,6 +19,7 @@ pub mod request;
 pub mod state;
 #[cfg(feature = "schema")]
 pub mod schema;
+pub mod shim;
 pub mod strategy;
 pub mod zfs;
 

@@ -156,6 +156,10 @@ pub enum StepOp {
         force: bool,
         /// `receive -o k=v` properties.
         receive_properties: BTreeMap<String, String>,
+        /// The stream arrives on volclone's standard input (the `zfs` shim taking over
+        /// LINSTOR's `zfs send ... | zfs receive -F`): no send is run, only the receive.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        from_stdin: bool,
     },
     /// `zfs clone SNAP TARGET`.
     ZfsClone {
@@ -271,7 +275,7 @@ impl StepOp {
                 a.push(snapshot.clone());
                 vec![a]
             }
-            StepOp::ZfsSendReceive { snapshot, target, raw, embed, large_block, compressed, force, receive_properties } => {
+            StepOp::ZfsSendReceive { snapshot, target, raw, embed, large_block, compressed, force, receive_properties, from_stdin } => {
                 let mut send = words(["zfs", "send"]);
                 send.extend(send_flags(*raw, *embed, *large_block, *compressed).into_iter().map(str::to_owned));
                 send.push(snapshot.clone());
@@ -283,7 +287,7 @@ impl StepOp {
                     recv.extend(["-o".to_owned(), format!("{k}={v}")]);
                 }
                 recv.push(target.clone());
-                vec![send, recv]
+                if *from_stdin { vec![recv] } else { vec![send, recv] }
             }
             StepOp::ZfsClone { snapshot, target } => vec![words(["zfs", "clone", snapshot, target])],
             StepOp::ZfsDestroyEmpty { dataset, .. } => vec![words(["zfs", "destroy", dataset])],

@@ -9,12 +9,12 @@ use std::os::unix::fs::OpenOptionsExt;
 use crate::error::{Error, Result};
 
 /// The lock of one target, released when dropped (or when the process dies).
-pub(super) struct TargetLock {
+pub struct TargetLock {
     _file: File,
 }
 
 /// Takes the lock of `target` (a dataset, LV or path) or fails at once.
-pub(super) fn lock_target(target: &str) -> Result<TargetLock> {
+pub fn lock_target(target: &str) -> Result<TargetLock> {
     // A private directory (crate::state): a planted symlink cannot redirect the lock file.
     let dir = crate::state::dir(crate::state::Purpose::Locks)?;
     // One file per target, named after it, readable by people.

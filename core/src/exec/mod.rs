@@ -16,7 +16,10 @@
 //! is already the finished clone (`volclone:phase=done`) is reported complete at once. One lock
 //! per target keeps two runs apart.
 
+mod devlink;
 mod lock;
+
+pub use lock::{TargetLock, lock_target};
 mod lvm;
 mod snapdev;
 
@@ -234,6 +237,17 @@ fn zfs_names(steps: &[crate::plan::Step], target: &str) -> Vec<String> {
     names.into_iter().collect()
 }
 
+/// Local properties of a pre-created target that are not carried over to the copy that takes
+/// its place: fixed at creation (`volblocksize`), encryption's (inherited from the parent, as the
+/// target's were), the size and reservation (planned steps set them, from the request), and
+/// volclone's own marks.
+const NOT_CARRIED: [&str; 9] =
+    ["volsize", "refreservation", "volblocksize", "encryption", "keyformat", "keylocation", "pbkdf2iters", "pbkdf2salt", "encryptionroot"];
+
+fn carried_over(property: &str) -> bool {
+    !property.starts_with("volclone:") && !NOT_CARRIED.contains(&property)
+}
+
 /// The mark of one ZFS clone: the snapshot it reads and the target (`<vol@snap>><target>`).
 fn clone_tag(req: &CloneRequest, strategy: Strategy) -> Option<String> {
     if !matches!(strategy, Strategy::ZfsCopy | Strategy::ZfsRawCopy | Strategy::ZfsClone) {
@@ -328,9 +342,25 @@ impl Run<'_> {
                     return Err(Error::InvalidArgument(format!("snapshot {snapshot} exists and is not volclone's: remove or rename it")));
                 }
             }
-            StepOp::ZfsSendReceive { snapshot, target, .. } => {
+            StepOp::ZfsSendReceive { snapshot, target, from_stdin, .. } => {
                 let snap_name = snapshot.rsplit('@').next().unwrap_or_default();
-                if zfs.exists(target)? {
+                if *from_stdin && zfs.exists(target)? {
+                    // A stream is on its way already: what an earlier run left under this name
+                    // (perhaps of a snapshot since made again under the same name) is never
+                    // kept; a name that is not this clone's is refused.
+                    if !self.is_tagged(target)? && prop_of(zfs, target, "receive_resume_token")?.is_none() {
+                        return Err(Error::InvalidArgument(format!(
+                            "{target} exists and is not this clone's (no {TAG_PROPERTY} mark): remove it or pick another target"
+                        )));
+                    }
+                    tracing::warn!(%target, "a copy an earlier run left: received again from the stream");
+                    let received = format!("{target}@{snap_name}");
+                    if zfs.exists(&received)? {
+                        zfs.destroy(&received)?;
+                    }
+                    self.destroy_ours(target)?;
+                    Todo::Run
+                } else if zfs.exists(target)? {
                     if let Some((token, bytes)) = self.resumable(target, snapshot)? {
                         self.undo.push(Undo::Destroy(target.clone()));
                         Todo::Resume { token, bytes }
@@ -444,7 +474,7 @@ impl Run<'_> {
                 zfs.snapshot(snapshot, properties)?;
                 self.undo.push(Undo::Destroy(snapshot.clone()));
             }
-            StepOp::ZfsSendReceive { snapshot, target, raw, embed, large_block, compressed, force, receive_properties } => {
+            StepOp::ZfsSendReceive { snapshot, target, raw, embed, large_block, compressed, force, receive_properties, from_stdin } => {
                 let (resume_token, resumed_bytes) = match todo {
                     Todo::Resume { token, bytes } => (Some(token), bytes),
                     _ => (None, 0),
@@ -466,7 +496,9 @@ impl Run<'_> {
                     estimated_bytes: Default::default(),
                     // A resumed stream keeps the receive's properties from its first part.
                     resume_token,
-                    resumable: !force && !opts.no_resume,
+                    // A stream from stdin cannot be sent again from a token: its sender is gone.
+                    resumable: !force && !opts.no_resume && !from_stdin,
+                    from_stdin: *from_stdin,
                 };
                 if sr.resume_token.is_some() {
                     sr.receive_properties.clear();
@@ -509,9 +541,11 @@ impl Run<'_> {
             StepOp::ZfsDestroyEmpty { dataset, successor } => {
                 self.check_empty(dataset)?;
                 if let Some(next) = successor {
-                    // The pre-created target's user properties (LINSTOR's and others') live on.
-                    for (k, v) in zfs.user_properties(dataset)? {
-                        if !k.starts_with("volclone:") {
+                    // What the pre-created target was given locally lives on: user properties
+                    // (LINSTOR's and others'), and native ones such as LINSTOR's
+                    // `ZfscreateOptions` (compression, sync, logbias, ...).
+                    for (k, v) in zfs.local_properties(dataset)? {
+                        if carried_over(&k) {
                             zfs.set(next, &k, &v)?;
                         }
                     }
@@ -521,7 +555,13 @@ impl Run<'_> {
                 self.undo.clear(); // from here on the clone is what we keep
             }
             StepOp::ZfsDestroySnapshot { snapshot } => zfs.destroy(snapshot)?,
-            StepOp::ZfsRename { from, to } => zfs.rename(from, to)?,
+            StepOp::ZfsRename { from, to } => {
+                let device = devlink::device_of(from);
+                zfs.rename(from, to)?;
+                if to == &self.req.target.volume && self.req.target.provider.is_zfs() {
+                    devlink::wait_for(to, device.as_deref());
+                }
+            }
             StepOp::ZfsSet { dataset, property, value } => zfs.set(dataset, property, value)?,
             StepOp::ZfsLoadKey { dataset } => zfs.load_key(dataset)?,
             StepOp::BlockCopy { source, target, sparse, show_snapshot } => {

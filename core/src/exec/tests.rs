@@ -139,9 +139,11 @@ impl ZfsOps for FakeZfs {
         self.tick();
         Ok(())
     }
-    fn user_properties(&self, d: &str) -> Result<BTreeMap<String, String>> {
+    fn local_properties(&self, d: &str) -> Result<BTreeMap<String, String>> {
         let all = self.props.lock().unwrap();
-        Ok(all.iter().filter(|((n, k), _)| n == d && k.contains(':')).map(|((_, k), v)| (k.clone(), v.clone())).collect())
+        // What the fake sets by hand is "local"; its bookkeeping properties are not.
+        let local = |k: &str| k.contains(':') || LOCAL_NATIVE.contains(&k);
+        Ok(all.iter().filter(|((n, k), _)| n == d && local(k)).map(|((_, k), v)| (k.clone(), v.clone())).collect())
     }
     fn sync_pool(&self, _: &str) -> Result<()> {
         Ok(())
@@ -221,6 +223,9 @@ impl ZfsOps for FakeZfs {
         Ok("zfs-2.1.11".into())
     }
 }
+
+/// Native properties the fake treats as set locally (as LINSTOR's `ZfscreateOptions` may).
+const LOCAL_NATIVE: [&str; 5] = ["compression", "sync", "logbias", "volblocksize", "volsize"];
 
 const SRC: &str = "tmp-pool/incus/vm-base_00000";
 const TGT: &str = "tmp-pool/incus/vm-clone_00000";
@@ -395,11 +400,21 @@ fn cancel_undoes_even_a_partial_receive() {
 }
 
 #[test]
-fn the_pre_created_targets_user_properties_move_to_the_clone() {
+fn the_pre_created_targets_local_properties_move_to_the_clone() {
     let f = seed_zfs(None);
     f.put(TGT, "linstor:rsc", "vm-clone");
+    // What LINSTOR's ZfscreateOptions may set at `zfs create`.
+    f.put(TGT, "compression", "zstd");
+    f.put(TGT, "sync", "always");
+    f.put(TGT, "logbias", "throughput");
+    f.put(TGT, "volblocksize", "16384"); // fixed at creation: not carried
     run(&f).unwrap();
     assert_eq!(f.prop(TGT, "linstor:rsc").as_deref(), Some("vm-clone"));
+    assert_eq!(f.prop(TGT, "compression").as_deref(), Some("zstd"));
+    assert_eq!(f.prop(TGT, "sync").as_deref(), Some("always"));
+    assert_eq!(f.prop(TGT, "logbias").as_deref(), Some("throughput"));
+    let log = f.log.lock().unwrap().clone();
+    assert!(!log.iter().any(|l| l.contains("volblocksize")), "volblocksize is never set: {log:?}");
 }
 
 #[test]

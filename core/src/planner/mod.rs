@@ -45,6 +45,28 @@ pub fn plan(req: &CloneRequest) -> Plan {
     Plan { version: PLAN_VERSION, mode: PlanMode::Volclone, chosen: candidates.first().map(|c| c.strategy), candidates, rejected }
 }
 
+/// The plan of the `zfs` shim's takeover: `req`'s ZFS_COPY (its source the snapshot the stream
+/// carries, its target the pre-created one) with the stream read from standard input (a sender
+/// already runs), and the received snapshot left on the target, as a stock `zfs receive -F`
+/// leaves it (LINSTOR destroys `<target>@%` itself). The rules still decide: `Err` says why
+/// ZFS_COPY cannot be used, and the shim then leaves the command to the real `zfs`.
+pub fn receive_plan(req: &CloneRequest) -> std::result::Result<Plan, String> {
+    if let Some(e) = req.names_error() {
+        return Err(e.to_string());
+    }
+    let reason = rules::check(Strategy::ZfsCopy, req)?;
+    let mut c = candidate(Strategy::ZfsCopy, reason, req);
+    let received = req.source.snapshot_name().map(|snap| format!("{}@{snap}", req.target.volume));
+    c.steps.retain(|st| !matches!(&st.op, crate::plan::StepOp::ZfsDestroySnapshot { snapshot } if Some(snapshot) == received.as_ref()));
+    for st in &mut c.steps {
+        if let crate::plan::StepOp::ZfsSendReceive { from_stdin, .. } = &mut st.op {
+            *from_stdin = true;
+        }
+        *st = crate::plan::Step::from(st.op.clone());
+    }
+    Ok(Plan { version: PLAN_VERSION, mode: PlanMode::Volclone, chosen: Some(Strategy::ZfsCopy), candidates: vec![c], rejected: Vec::new() })
+}
+
 /// Parses, validates and plans a JSON request.
 pub fn plan_json(request_json: &str) -> Result<Plan> {
     Ok(plan(&CloneRequest::from_json(request_json)?))

@@ -8,8 +8,10 @@ use crate::plan::{Step, StepOp};
 use crate::request::{CloneRequest, ProviderKind};
 use crate::strategy::Strategy;
 
-/// Suffix of the dataset or LV a clone is first made under when the target is pre-created.
-pub const TEMP_SUFFIX: &str = "-volclone-tmp";
+/// Suffix of the dataset or LV a clone is first made under when the target is pre-created. A
+/// '.' is in no LINSTOR resource name (nor its volumes' `<rsc>_<nr>`), so LINSTOR can never take
+/// this name for a volume of its own.
+pub const TEMP_SUFFIX: &str = ".volclone-tmp";
 
 /// LINSTOR's clone snapshot name, `CF_<hex>`, derived from the target so planning stays pure.
 pub fn clone_snapshot_name(target_volume: &str) -> String {
@@ -85,6 +87,7 @@ fn zfs_send(req: &CloneRequest, raw: bool) -> Vec<StepOp> {
             compressed: !raw && same_zpool(req),
             force: false,
             receive_properties,
+            from_stdin: false,
         },
     ]);
     if key_location.is_some() {

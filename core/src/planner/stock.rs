@@ -78,6 +78,7 @@ fn candidate(strategy: Strategy, req: &CloneRequest) -> Candidate {
                 compressed: false,
                 force: true,
                 receive_properties: Default::default(),
+                from_stdin: false,
             },
         ],
         Strategy::ZfsClone => vec![

@@ -267,7 +267,7 @@ fn thick_zfs_target_gets_refreservation_and_larger_target_its_volsize() {
         .iter()
         .filter_map(|s| match s {
             // On the copy, before it takes the pre-created target's place.
-            StepOp::ZfsSet { property, value, dataset } if dataset == "p/tgt-volclone-tmp" => Some((property.clone(), value.clone())),
+            StepOp::ZfsSet { property, value, dataset } if dataset == "p/tgt.volclone-tmp" => Some((property.clone(), value.clone())),
             _ => None,
         })
         .collect();

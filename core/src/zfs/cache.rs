@@ -111,8 +111,8 @@ impl ZfsOps for Cached<'_> {
         self.change(self.inner.abort_receive(dataset), |k| forget(k, dataset))
     }
 
-    fn user_properties(&self, dataset: &str) -> Result<BTreeMap<String, String>> {
-        self.inner.user_properties(dataset)
+    fn local_properties(&self, dataset: &str) -> Result<BTreeMap<String, String>> {
+        self.inner.local_properties(dataset)
     }
 
     fn sync_pool(&self, pool: &str) -> Result<()> {

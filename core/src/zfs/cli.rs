@@ -53,6 +53,38 @@ impl ZfsCli {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// The receive of a stream that arrives on this process's standard input (the `zfs` shim):
+    /// pumped through volclone like a send's, for progress, rate limit and cancel.
+    fn receive_stdin(&self, sr: &SendReceive, recv_args: &[&str], progress: &dyn Progress, cancel: &CancelToken) -> Result<u64> {
+        use std::os::fd::AsFd;
+        let command = format!("<stdin> | {}", command_line(&self.program, recv_args));
+        let stdin = std::io::stdin().as_fd().try_clone_to_owned().map_err(|e| Error::io("dup", "standard input", None, e))?;
+        let mut recv = Command::new(&self.program)
+            .args(recv_args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| Error::io("run", &self.program, None, e))?;
+        let pumped = match recv.stdin.take() {
+            Some(to) => pump(std::fs::File::from(stdin), to, sr.rate_limit, &sr.estimated_bytes, progress, cancel),
+            None => Err(Error::io("pipe", "zfs receive", None, std::io::Error::other("no pipe"))),
+        };
+        if pumped.is_err() {
+            let _ = recv.kill();
+        }
+        let mut err = String::new();
+        if let Some(mut e) = recv.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        let status = recv.wait().map_err(|e| Error::io("wait", "zfs receive", None, e))?;
+        match pumped {
+            Err(e @ Error::Cancelled { .. }) => Err(e),
+            _ if !status.success() => Err(Error::CommandFailed { command, status: status.to_string(), stderr: err.trim().to_owned() }),
+            other => other,
+        }
+    }
+
     fn output(&self, args: &[&str]) -> Result<std::process::Output> {
         tracing::debug!(command = %command_line(&self.program, args), "zfs");
         Command::new(&self.program).args(args).stdin(Stdio::null()).output().map_err(|e| Error::io("run", &self.program, None, e))
@@ -112,6 +144,9 @@ impl ZfsOps for ZfsCli {
                 .spawn()
                 .map_err(|e| Error::io("run", &self.program, None, e))
         };
+        if sr.from_stdin {
+            return self.receive_stdin(sr, &recv_args, progress, cancel);
+        }
         let mut send = spawn(&send_args, Stdio::null(), Stdio::piped())?;
         let mut recv = match spawn(&recv_args, Stdio::piped(), Stdio::null()) {
             Ok(r) => r,
@@ -191,12 +226,11 @@ impl ZfsOps for ZfsCli {
         self.run(&["receive", "-A", dataset]).map(|_| ())
     }
 
-    fn user_properties(&self, dataset: &str) -> Result<BTreeMap<String, String>> {
+    fn local_properties(&self, dataset: &str) -> Result<BTreeMap<String, String>> {
         let out = self.run(&["get", "-H", "-s", "local", "-o", "property,value", "all", dataset])?;
         Ok(out
             .lines()
             .filter_map(|l| l.split_once('\t'))
-            .filter(|(k, _)| k.contains(':'))
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect())
     }

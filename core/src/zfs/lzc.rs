@@ -144,9 +144,10 @@ impl ZfsOps for Lzc {
     }
 
     fn send_receive(&self, sr: &SendReceive, progress: &dyn Progress, cancel: &CancelToken) -> Result<u64> {
-        if sr.resume_token.is_some() {
+        if sr.resume_token.is_some() || sr.from_stdin {
             // A resumed stream goes through the zfs command (lzc_send_resume needs the token's
-            // fields unpacked; the command does that).
+            // fields unpacked; the command does that), and so does a stream already running
+            // into standard input (only a receive to run).
             return self.cli.send_receive(sr, progress, cancel);
         }
         if sr.force {
@@ -221,8 +222,8 @@ impl ZfsOps for Lzc {
         self.cli.abort_receive(dataset)
     }
 
-    fn user_properties(&self, dataset: &str) -> Result<BTreeMap<String, String>> {
-        self.cli.user_properties(dataset)
+    fn local_properties(&self, dataset: &str) -> Result<BTreeMap<String, String>> {
+        self.cli.local_properties(dataset)
     }
 
     fn sync_pool(&self, pool: &str) -> Result<()> {

@@ -9,6 +9,7 @@ pub mod facts;
 mod lzc;
 mod ops;
 mod stream;
+pub mod stream_header;
 
 pub use cache::Cached;
 pub use cli::ZfsCli;

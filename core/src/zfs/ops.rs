@@ -36,6 +36,9 @@ pub struct SendReceive {
     pub resume_token: Option<String>,
     /// Keep a partial receive for resuming (`zfs receive -s`).
     pub resumable: bool,
+    /// The stream is read from volclone's standard input (a sender already runs, such as
+    /// LINSTOR's `zfs send` piped into the shim); `snapshot` is what it carries.
+    pub from_stdin: bool,
 }
 
 /// Properties of several names at once: name → its properties, or `None` where it does not exist.
@@ -53,8 +56,9 @@ pub trait ZfsOps: Sync {
     fn resume_info(&self, token: &str) -> Result<(String, u64)>;
     /// Discards a partial (resumable) receive into `dataset` (`zfs receive -A`).
     fn abort_receive(&self, dataset: &str) -> Result<()>;
-    /// The user properties (`module:name`) set locally on `dataset`.
-    fn user_properties(&self, dataset: &str) -> Result<BTreeMap<String, String>>;
+    /// Every property set locally on `dataset` (`zfs get -s local all`): native ones such as
+    /// `compression` or `volsize`, and user ones (`module:name`).
+    fn local_properties(&self, dataset: &str) -> Result<BTreeMap<String, String>>;
     /// Writes out everything pending in `pool` (`zpool sync`), so space figures are current.
     fn sync_pool(&self, pool: &str) -> Result<()>;
     /// `zfs clone SNAPSHOT TARGET`.

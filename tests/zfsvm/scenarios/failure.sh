@@ -15,7 +15,7 @@ untouched() { # CASE TARGET: source, target and pool as they were
   check "$1: pre-created target still exists" zfs list "$2"
   eq "$1: target still empty" "$(zfs get -Hp -o value logicalreferenced "$2")" "$EMPTY_REF"
   eq "$1: no snapshot left" "$(snapshots)" ""
-  check_fails "$1: no temporary dataset left" zfs list "$2-volclone-tmp"
+  check_fails "$1: no temporary dataset left" zfs list "$2.volclone-tmp"
 }
 
 zfs create -s -V 64M -o volmode=dev tank/enc/tgt
@@ -75,7 +75,7 @@ eq "target with data: refused" "$rc" 1
 check "target with data: the error says why" grep -q "holds data" /tmp/out
 eq "target with data: its data is intact" "$(digest "$(dev tank/enc/used)")" "$USED"
 eq "target with data: no snapshot left" "$(snapshots)" ""
-check_fails "target with data: no temporary dataset left" zfs list tank/enc/used-volclone-tmp
+check_fails "target with data: no temporary dataset left" zfs list tank/enc/used.volclone-tmp
 
 # 5. A disk that fails reads with EIO at sector 40960 (qemu blkdebug): the copy stops and says where.
 if [ -b /dev/vdb ]; then

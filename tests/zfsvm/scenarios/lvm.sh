@@ -24,7 +24,7 @@ eq "LVM_THIN_CLONE: succeeds" "$rc" 0
 eq "LVM_THIN_CLONE: chosen" "$(sed -n 's/^  chosen: //p' /tmp/out)" LVM_THIN_CLONE
 eq "target identical" "$(digest /dev/vg/tgt)" "$SRC"
 eq "target is a thin snapshot of the source" "$(lvs --noheadings -o origin vg/tgt | tr -d ' ')" src
-check_fails "no temporary LV left" lvs vg/tgt-volclone-tmp
+check_fails "no temporary LV left" lvs vg/tgt.volclone-tmp
 eq "source unchanged" "$(digest /dev/vg/src)" "$SRC"
 
 lvcreate -y -V 64M -T vg/thin -n used > /dev/null
@@ -37,7 +37,7 @@ tail -2 /tmp/out
 eq "target with data: refused" "$rc" 1
 check "target with data: the error says why" grep -q "not empty" /tmp/out
 eq "target with data: intact" "$(digest /dev/vg/used)" "$USED"
-check_fails "target with data: the snapshot made for it was removed" lvs vg/used-volclone-tmp
+check_fails "target with data: the snapshot made for it was removed" lvs vg/used.volclone-tmp
 
 # Block copy onto thin LVs: dm-thin has no write-zeroes; a discard unmaps whole pool blocks, so
 # the whole pool blocks of each zero run are discarded and its edges written with zeros: the
@@ -95,7 +95,7 @@ for k in 1 2 3; do
   [ $rc = 0 ] || tail -3 /tmp/out
   eq "LVM kill $k: identical" "$(digest /dev/vg/k$k)" "$SRC"
   eq "LVM kill $k: a thin snapshot of the source" "$(lvs --noheadings -o origin vg/k$k | tr -d ' ')" src
-  check_fails "LVM kill $k: no temporary LV left" lvs vg/k$k-volclone-tmp
+  check_fails "LVM kill $k: no temporary LV left" lvs vg/k$k.volclone-tmp
 done
 
 # A block copy killed half-way finishes from its checkpoint: only the rest is copied again.

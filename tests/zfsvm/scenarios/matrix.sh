@@ -67,7 +67,7 @@ for s in plain srcenc locked; do
           eq "$case thin: no refreservation" "$(prop refreservation "$t")" none
         fi
         eq "$case no snapshot left" "$(snapshots)" ""
-        check_fails "$case no temporary dataset left" zfs list "$t-volclone-tmp"
+        check_fails "$case no temporary dataset left" zfs list "$t.volclone-tmp"
       done
     done
   done

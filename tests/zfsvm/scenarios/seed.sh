@@ -36,6 +36,6 @@ eq "target encryptionroot is the pool's" "$(prop encryptionroot tmp-pool/incus/v
 eq "target keystatus" "$(prop keystatus tmp-pool/incus/vm-clone_00000)" available
 eq "target stays thin" "$(prop refreservation tmp-pool/incus/vm-clone_00000)" none
 eq "no snapshot left" "$(snapshots)" ""
-check_fails "no temporary dataset left" zfs list tmp-pool/incus/vm-clone_00000-volclone-tmp
+check_fails "no temporary dataset left" zfs list tmp-pool/incus/vm-clone_00000.volclone-tmp
 zfs list -o name,encryption,encryptionroot,keystatus,refreservation,used -r tmp-pool
 finish

@@ -1,0 +1,52 @@
+//! After a zvol is renamed into the target's place, `/dev/zvol/<target>` is udev's to re-point:
+//! until it has, the name still leads to the old device (or nowhere), and what runs next
+//! (LINSTOR's `drbdmeta ... check-resize /dev/zvol/<target>`, its device wait) would act on the
+//! wrong one. The executor (and through it the `zfs` shim) returns only once the link leads to the
+//! renamed zvol's device.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long udev may take.
+const SETTLE: Duration = Duration::from_secs(20);
+
+/// The device `/dev/zvol/<name>` leads to now, if any.
+pub(super) fn device_of(name: &str) -> Option<PathBuf> {
+    std::fs::canonicalize(Path::new("/dev/zvol").join(name)).ok()
+}
+
+/// Waits until `/dev/zvol/<name>` leads to `device` (the renamed zvol's, read before the
+/// rename), or exists at all when that was unknown. Nothing to wait for where there is no
+/// `/dev/zvol` (no udev, `volmode=none`). A link udev never makes is a warning: the clone
+/// itself is complete.
+pub(super) fn wait_for(name: &str, device: Option<&Path>) {
+    if device.is_none() && !Path::new("/dev/zvol").exists() {
+        return;
+    }
+    let _ = std::process::Command::new("udevadm")
+        .args(["settle", "--timeout=10"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    let start = Instant::now();
+    loop {
+        let now = device_of(name);
+        let ready = match device {
+            Some(d) => now.as_deref() == Some(d),
+            None => now.is_some(),
+        };
+        if ready {
+            return;
+        }
+        if start.elapsed() > SETTLE {
+            tracing::warn!(
+                "/dev/zvol/{name} leads to {:?}, not yet to {:?}, after {} s: is udev running?",
+                now,
+                device,
+                SETTLE.as_secs()
+            );
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
