@@ -22,7 +22,11 @@ cp target/release/volclone "$VM/lib.sh" "$VM/zfs-killer.sh" "$SHARE/"
 scripts/java-build.sh
 cp target/release/libvolclone_jni.so java-bindings/build/volclone.jar "$SHARE/"
 mkdir -p "$SHARE/satellite"
-javac --release 17 -Xlint:all -Werror -cp java-bindings/build/volclone.jar -d "$SHARE/satellite" "$VM/java/SatelliteFlow.java"
+javac --release 17 -Xlint:all -Werror -cp java-bindings/build/volclone.jar -d "$SHARE/satellite" "$VM/java/SatelliteFlow.java" "$VM/java/ExtCmd.java"
+# GNU timeout and bash for the shim scenario's LINSTOR argv (busybox's `timeout 0` kills after 1 s).
+mkdir -p "$SHARE/gnu/lib"
+cp "$(command -v timeout)" "$(command -v bash)" "$SHARE/gnu/"
+cp -L "$(ldconfig -p | awk '$1 == "libtinfo.so.6" && /x86-64/ {print $NF; exit}')" "$SHARE/gnu/lib/"
 JRE=target/zfsvm-jre-$(java -version 2>&1 | head -1 | tr -dc '0-9.')
 if [ ! -x "$JRE/bin/java" ]; then
   rm -rf "$JRE"
@@ -42,17 +46,17 @@ for ver in ${ZFS_VERSIONS:-2.1}; do
   out=$(ls -d /var/cache/zfsvm/out-"$ver".* | tail -1)
   for backend in ${BACKENDS:-cli lzc}; do
   echo "$backend" > "$SHARE/backend"
-  for sc in ${SCENARIOS:-seed snapshot crash retry satellite matrix clone-block failure lvm zeroing}; do
+  for sc in ${SCENARIOS:-seed snapshot crash retry shim satellite matrix clone-block failure lvm zeroing}; do
     # failure breaks the zfs command on purpose, lvm and zeroing test no ZFS command: these are
     # for the cli backend only.
     # satellite runs the library in a JVM, which uses the zfs command; crash kills through a
     # stand-in for the zfs command. The 24-case matrix runs on lzc only when asked for by name
     # (SCENARIOS=matrix BACKENDS=lzc), to keep the default run under the CI budget.
-    [ "$backend" = lzc ] && { [ "$sc" = failure ] || [ "$sc" = lvm ] || [ "$sc" = zeroing ] || [ "$sc" = satellite ] || [ "$sc" = crash ] || [ "$sc" = retry ]; } && continue
+    [ "$backend" = lzc ] && { [ "$sc" = failure ] || [ "$sc" = lvm ] || [ "$sc" = zeroing ] || [ "$sc" = satellite ] || [ "$sc" = crash ] || [ "$sc" = retry ] || [ "$sc" = shim ]; } && continue
     [ "$backend" = lzc ] && [ "$sc" = matrix ] && [ -z "${SCENARIOS:-}" ] && continue
     echo "== zfs-vm: OpenZFS $ver, backend $backend, scenario $sc"
     extra=""; [ "$sc" = failure ] && extra=$FAULTY
-    disks=1; { [ "$sc" = zeroing ] || [ "$sc" = retry ]; } && disks=2
+    disks=1; { [ "$sc" = zeroing ] || [ "$sc" = retry ] || [ "$sc" = shim ]; } && disks=2
     set +e
     ZFSVM_OUT=$out ZFSVM_DISKS=$disks ZFSVM_QEMU_ARGS="$extra" ZFSVM_TIMEOUT=1200 "$VM/run.sh" "$VM/scenarios/$sc.sh" "$SHARE" 2>&1 | tee "$SHARE/$sc.log"
     rc=${PIPESTATUS[0]}

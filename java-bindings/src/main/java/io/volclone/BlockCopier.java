@@ -28,10 +28,13 @@ public final class BlockCopier {
         Objects.requireNonNull(target, "target");
         CopyOptions opts = options == null ? CopyOptions.defaults() : options;
         Native.require();
-        long handle = cancel == null ? 0 : cancel.live();
+        long handle = cancel == null ? 0 : cancel.enter();
         try {
             return CopyReport.fromJson(Native.copy(source.toString(), target.toString(), opts.toJson(), listener, handle));
         } finally {
+            if (cancel != null) {
+                cancel.exit();
+            }
             java.lang.ref.Reference.reachabilityFence(cancel);
         }
     }

@@ -30,6 +30,8 @@ public final class CancelHandle implements AutoCloseable {
     private final long handle;
     private final Cleaner.Cleanable cleanable;
     private boolean closed;
+    /** Operations running with this handle now. */
+    private int running;
 
     /** A new handle. */
     public CancelHandle() {
@@ -57,6 +59,51 @@ public final class CancelHandle implements AutoCloseable {
         if (h != 0) {
             Native.cancelReset(h);
         }
+    }
+
+    /**
+     * Cancels and waits until every operation running with this handle has returned (a clone
+     * cancelled before its swap has then undone what it made), at most {@code timeoutMillis}.
+     * LINSTOR's {@code CloneService.cleanupActiveClones()} tears the devices down right after
+     * {@code CloneDaemon.shutdown()}: a fork calls this in between, so nothing is destroyed under a
+     * clone that is still stopping. Thread-safe; never throws, also after {@link #close()}.
+     *
+     * @return true when nothing runs with this handle any more, false when the time ran out
+     */
+    public synchronized boolean cancelAndAwait(long timeoutMillis) {
+        cancel();
+        long deadline = System.nanoTime() + Math.max(0, timeoutMillis) * 1_000_000L;
+        while (running > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                wait(Math.max(1, left / 1_000_000L));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return running == 0;
+            }
+        }
+        return true;
+    }
+
+    /** Whether an operation runs with this handle now. */
+    public synchronized boolean isRunning() {
+        return running > 0;
+    }
+
+    /** An operation starts with this handle: its native handle (checked live). */
+    synchronized long enter() {
+        long h = live();
+        running++;
+        return h;
+    }
+
+    /** The operation that {@link #enter()}ed has returned. */
+    synchronized void exit() {
+        running--;
+        notifyAll();
     }
 
     synchronized long live() {

@@ -65,10 +65,13 @@ public final class CloneExecutor {
         }
         Native.require();
         String options = "{\"copy\": " + copy.toJson() + ", \"rate_limit\": " + (rateLimit == 0 ? "null" : Long.toString(rateLimit)) + "}";
-        long handle = cancel == null ? 0 : cancel.live();
+        long handle = cancel == null ? 0 : cancel.enter();
         try {
             return Report.fromJson(Native.execute(request.toJson(), options, listener, handle));
         } finally {
+            if (cancel != null) {
+                cancel.exit();
+            }
             java.lang.ref.Reference.reachabilityFence(cancel);
         }
     }

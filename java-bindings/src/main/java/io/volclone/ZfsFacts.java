@@ -111,6 +111,26 @@ public final class ZfsFacts {
         return new Dataset((String) m.get("dataset"), Boolean.TRUE.equals(m.get("exists")), facts, (String) m.get("zfs_version"));
     }
 
+    /** The {@code encryption} property: {@code off} or the cipher. */
+    public String encryption() {
+        return encryption;
+    }
+
+    /** The encryption root, or null when not encrypted. */
+    public String encryptionRoot() {
+        return encryptionRoot;
+    }
+
+    /** The key status. */
+    public KeyStatus keyStatus() {
+        return keyStatus;
+    }
+
+    /** The encryption root's {@code keylocation}, or null when not known. */
+    public String keyLocation() {
+        return keyLocation;
+    }
+
     /** Whether ZFS encrypts the data. */
     public boolean encrypted() {
         return !"off".equals(encryption);

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -50,15 +51,32 @@ public final class LinstorCloneAdapter {
         private final long sizeKib;
         private final String drbdMetadata;
         private final ZfsFacts zfs;
+        /** Facts read from ZFS by {@link #decide} (one {@code zfs get} per volume), reused by {@code run}. */
+        private volatile ZfsFacts.Dataset read;
 
-        private Volume(Builder b) {
+        private Volume(Builder b, String fullIdentifier) {
             providerKind = b.providerKind;
             storPoolName = b.storPoolName;
             layerKinds = List.copyOf(b.layerKinds);
-            identifier = b.identifier;
+            identifier = fullIdentifier;
             sizeKib = b.sizeKib;
             drbdMetadata = b.drbdMetadata;
             zfs = b.zfs;
+        }
+
+        /** The volume's full name: {@code zpool/dataset}, {@code vg/lv} or the file. */
+        public String identifier() {
+            return identifier;
+        }
+
+        /** ZFS's facts of this volume as last read for a decision (null when none were read). */
+        ZfsFacts.Dataset readFacts() throws VolcloneException {
+            ZfsFacts.Dataset d = read;
+            if (d == null && zfs == null && zfsProvider()) {
+                d = ZfsFacts.read(identifier);
+                read = d;
+            }
+            return d;
         }
 
         /** A new builder. */
@@ -70,11 +88,20 @@ public final class LinstorCloneAdapter {
             return providerKind.equals("ZFS") || providerKind.equals("ZFS_THIN");
         }
 
-        /** The facts for a request; ZFS encryption facts read from ZFS unless given. */
+        /** Encrypted at rest: a LUKS layer, or ZFS encryption (as given or as last read). */
+        boolean encryptedAtRest() throws VolcloneException {
+            if (layerKinds.contains("LUKS")) {
+                return true;
+            }
+            ZfsFacts z = zfs != null ? zfs : zfsProvider() && readFacts() != null ? readFacts().zfs() : null;
+            return z != null && z.encrypted();
+        }
+
+        /** The facts for a request; ZFS encryption facts read from ZFS unless given (once). */
         VolumeFacts facts(boolean exists, String snapshot, String devicePath) throws VolcloneException {
             ZfsFacts z = zfs;
             if (z == null && zfsProvider()) {
-                z = ZfsFacts.read(identifier).zfs();
+                z = readFacts().zfs();
             }
             // The snapshot is named where the provider has snapshots; elsewhere its device path is
             // the point in time.
@@ -94,6 +121,8 @@ public final class LinstorCloneAdapter {
             private String storPoolName;
             private List<String> layerKinds = List.of("STORAGE");
             private String identifier;
+            private String zpool;
+            private String volumeGroup;
             private long sizeKib = -1;
             private String drbdMetadata;
             private ZfsFacts zfs;
@@ -118,9 +147,25 @@ public final class LinstorCloneAdapter {
                 return this;
             }
 
-            /** {@code zpool/dataset} for ZFS, {@code vg/lv} for LVM, the file for FILE. */
+            /**
+             * The volume's name: for ZFS {@code zpool/dataset} ({@code ZfsData.getFullQualifiedLvIdentifier()}),
+             * or LINSTOR's bare {@code getIdentifier()} ({@code vm_00000}) with {@link #zpool}; for LVM
+             * {@code vg/lv}, or the bare LV name with {@link #volumeGroup}; for FILE the file.
+             */
             public Builder identifier(String v) {
                 identifier = v;
+                return this;
+            }
+
+            /** The zpool ({@code ZfsData.getZPool()}), when {@link #identifier} is LINSTOR's bare one. */
+            public Builder zpool(String v) {
+                zpool = v;
+                return this;
+            }
+
+            /** The volume group ({@code LvmData.getVolumeGroup()}), when {@link #identifier} is the bare LV name. */
+            public Builder volumeGroup(String v) {
+                volumeGroup = v;
                 return this;
             }
 
@@ -160,7 +205,25 @@ public final class LinstorCloneAdapter {
                     throw new VolcloneException(VolcloneException.Status.INVALID_REQUEST.code(),
                         "sizeKib is " + sizeKib + ": give LINSTOR's size of the volume in KiB", null);
                 }
-                return new Volume(this);
+                return new Volume(this, fullIdentifier());
+            }
+
+            /** {@code zpool/identifier} or {@code vg/lv}; a bare name without its container is an error naming the fix. */
+            private String fullIdentifier() throws VolcloneException {
+                String container = providerKind.startsWith("ZFS") ? zpool : providerKind.startsWith("LVM") ? volumeGroup : null;
+                if (container != null && !container.isEmpty() && !identifier.startsWith(container + "/")) {
+                    return container + "/" + identifier;
+                }
+                boolean needsContainer = providerKind.startsWith("ZFS") || providerKind.startsWith("LVM");
+                if (needsContainer && !identifier.contains("/")) {
+                    String fix = providerKind.startsWith("ZFS")
+                        ? "give zpool(ZfsData.getZPool()), or identifier(ZfsData.getFullQualifiedLvIdentifier())"
+                        : "give volumeGroup(LvmData.getVolumeGroup())";
+                    throw new VolcloneException(VolcloneException.Status.INVALID_REQUEST.code(),
+                        "identifier \"" + identifier + "\" has no " + (providerKind.startsWith("ZFS") ? "zpool" : "volume group")
+                            + " (LINSTOR's getIdentifier() is the bare name): " + fix, null);
+                }
+                return identifier;
             }
         }
     }
@@ -174,10 +237,50 @@ public final class LinstorCloneAdapter {
      * @param rateLimit bytes per second at most for a clone's stream or copy; 0 for none
      */
     public record Options(boolean useZfsClone, boolean allowDecrypt, List<CloneStrategy> forbid, long rateLimit) {
-        /** LINSTOR's defaults: no {@code use-zfs-clone}, no decryption, nothing forbidden, no limit. */
+        /**
+         * volclone's defaults, stricter than LINSTOR in one way: no {@code use-zfs-clone}, nothing
+         * forbidden, no limit, and <b>never an encrypted source stored as plaintext</b> (a LUKS or
+         * ZFS-encrypted source onto an unencrypted target gets no strategy, with the reason; stock
+         * LINSTOR runs DD there). {@link #linstorCompatible()} does what LINSTOR does.
+         */
         public static Options defaults() {
             return new Options(false, false, List.of(), 0);
         }
+
+        /**
+         * What stock LINSTOR does: like {@link #defaults()}, but an encrypted source may be cloned
+         * onto an unencrypted target (LINSTOR's DD through LUKS), stored there decrypted; the
+         * library logs a warning for every such clone, and the choice's reason says so.
+         */
+        public static Options linstorCompatible() {
+            return new Options(false, true, List.of(), 0);
+        }
+    }
+
+    /**
+     * LINSTOR's clone snapshot name for a clone resource's volume, {@code CF_<hex>}, as its
+     * {@code AbsStorageProvider.getCloneSnapshotName(cloneRscName, vlmNr)} makes it: the hex of
+     * Java's {@code String.hashCode()} of {@code "<cloneRscName>_<vlmNr>"} (formatted as LINSTOR
+     * formats it, in the default locale). Give the <b>clone's</b> resource name, not the source's.
+     */
+    public static String cloneSnapshotName(String cloneRscName, int vlmNr) {
+        Objects.requireNonNull(cloneRscName, "cloneRscName");
+        return "CF_" + Integer.toHexString(String.format("%s_%d", cloneRscName, vlmNr).hashCode());
+    }
+
+    /**
+     * The snapshot part of a clone snapshot name as LINSTOR's methods return it: {@code CF_<hex>}
+     * as is, {@code getZFSCloneSnapshotNameFull}'s {@code <identifier>@CF_<hex>} and
+     * {@code getLVMCloneSnapshotNameFull}'s {@code <identifier>_CF_<hex>} reduced to {@code CF_<hex>}.
+     */
+    public static String snapshotPart(String name) {
+        Objects.requireNonNull(name, "cloneSnapshot");
+        int at = name.lastIndexOf('@');
+        if (at >= 0) {
+            return name.substring(at + 1);
+        }
+        int cf = name.lastIndexOf("_CF_");
+        return cf >= 0 ? name.substring(cf + 1) : name;
     }
 
     /**
@@ -213,16 +316,37 @@ public final class LinstorCloneAdapter {
     }
 
     private static String zfsVersion(Volume v) throws VolcloneException {
-        return v.zfsProvider() && v.zfs == null ? ZfsFacts.read(v.identifier).zfsVersion() : null;
+        ZfsFacts.Dataset d = v.readFacts();
+        return d == null ? null : d.zfsVersion();
     }
 
     /**
-     * The decision at {@code DeviceHandlerImpl.startClone}: the target is not on disk yet (LINSTOR
-     * creates it in {@code openForClone} for the strategies that need open devices), and no
-     * device path is known. For a ZFS target that does not exist, the encryption facts are what
-     * it will inherit from its parent.
+     * The decision at {@code DeviceHandlerImpl.startClone}, at the storage (or LUKS) level: the
+     * target is not on disk yet (LINSTOR creates it in {@code openForClone} for the strategies
+     * that need open devices), and no device path is known. For a ZFS target that does not
+     * exist, the encryption facts are what it will inherit from its parent. ZFS is asked once per
+     * volume (one {@code zfs get} each), and {@link #run} with the same {@link Volume} objects
+     * reuses what was read. Where LINSTOR decides at another level (DRBD), use
+     * {@link #decide(Volume, Volume, Options, Set)}.
      */
     public static Decision decide(Volume source, Volume target, Options options) throws VolcloneException {
+        return decide(source, target, options, null);
+    }
+
+    /**
+     * The decision within what the layer at LINSTOR's decision level can execute:
+     * {@code linstorStrategies} are the names of LINSTOR's own set for the pair, the result of
+     * {@code fixupCloneStrategyQuirks(src, tgt, getCloneStrategy(src), getCloneStrategy(tgt))}
+     * (at the storage level e.g. {@code [ZFS_COPY, DD]}; through LUKS {@code [DD]}; where
+     * {@code DrbdLayer.getCloneSupport} says TRUE rather than PASSTHROUGH (DRBD metadata kinds
+     * differ, internal-metadata DRBD into a non-DRBD target, a non-DRBD source into DRBD) the
+     * volumes are DRBD's and LINSTOR's set is empty). Only strategies in that set are chosen (and
+     * ZFS_RAW_COPY where it has ZFS_COPY: the fork runs both through the same ZFS volumes);
+     * anything else is rejected with the level's reason, so a choice never leads LINSTOR's
+     * {@code CloneService} to cast a volume of another layer. Null means the storage level (all
+     * of volclone's choices).
+     */
+    public static Decision decide(Volume source, Volume target, Options options, Set<String> linstorStrategies) throws VolcloneException {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(target, "target");
         Options o = options == null ? Options.defaults() : options;
@@ -230,20 +354,74 @@ public final class LinstorCloneAdapter {
             planOptions(o, EnumSet.noneOf(CloneStrategy.class), zfsVersion(source)));
         ClonePlan plan = ClonePlanner.plan(req);
         List<Choice> choices = new ArrayList<>();
+        List<ClonePlan.Rejection> rejected = new ArrayList<>(plan.rejected());
         for (ClonePlan.Candidate c : plan.candidates()) {
-            choices.add(new Choice(c.strategy().linstorName(), c.strategy(), c.priority(), c.needsOpenDevices(), c.reason()));
+            String notHere = notExecutable(c.strategy(), linstorStrategies);
+            if (notHere == null) {
+                notHere = rawUnusable(c.strategy(), source, target);
+            }
+            if (notHere != null) {
+                rejected.add(new ClonePlan.Rejection(c.strategy(), notHere));
+            } else {
+                String reason = c.reason();
+                if (o.allowDecrypt() && !target.encryptedAtRest() && source.encryptedAtRest()) {
+                    reason += " (LINSTOR-compatible: the encrypted source is stored decrypted on the target)";
+                    System.getLogger("io.volclone").log(System.Logger.Level.WARNING,
+                        "clone " + source.identifier + " -> " + target.identifier + " stores an encrypted source decrypted (" + c.strategy() + ")");
+                }
+                choices.add(new Choice(c.strategy().linstorName(), c.strategy(), c.priority(), c.needsOpenDevices(), reason));
+            }
         }
-        return new Decision(List.copyOf(choices), plan.rejected(), plan);
+        return new Decision(List.copyOf(choices), List.copyOf(rejected), plan);
+    }
+
+    /** Why LINSTOR's level cannot execute {@code s}, or null when it can. */
+    private static String notExecutable(CloneStrategy s, Set<String> linstor) {
+        if (linstor == null) {
+            return null;
+        }
+        boolean ok = linstor.contains(s.linstorName()) || (s == CloneStrategy.ZFS_RAW_COPY && linstor.contains("ZFS_COPY"));
+        return ok ? null : "not executable at LINSTOR's decision level for this pair (LINSTOR offers "
+            + (linstor.isEmpty() ? "nothing" : String.join(", ", new java.util.TreeSet<>(linstor))) + ")";
+    }
+
+    /**
+     * ZFS_RAW_COPY in LINSTOR's flow: usable only when the clone's key (the source's) can be loaded
+     * on this node afterwards (a {@code file://} key that is readable here, or an https location),
+     * and the pre-created target's device can appear ({@code openForClone} runs {@code zfs create}
+     * under the target's parent, whose key must be loaded). Null when usable.
+     */
+    private static String rawUnusable(CloneStrategy s, Volume source, Volume target) throws VolcloneException {
+        if (s != CloneStrategy.ZFS_RAW_COPY) {
+            return null;
+        }
+        ZfsFacts src = source.zfs != null ? source.zfs : source.readFacts() == null ? null : source.readFacts().zfs();
+        ZfsFacts tgt = target.zfs != null ? target.zfs : target.readFacts() == null ? null : target.readFacts().zfs();
+        String loc = src == null ? null : src.keyLocation();
+        boolean loadable = loc != null && (loc.startsWith("https://") || loc.startsWith("http://")
+            || (loc.startsWith("file://") && java.nio.file.Files.isReadable(java.nio.file.Path.of(loc.substring("file://".length())))));
+        if (!loadable) {
+            return "in LINSTOR's flow the clone must be usable at once, but its key (the source's, keylocation "
+                + (loc == null ? "unknown" : loc) + ") cannot be loaded on this node: nothing in LINSTOR loads ZFS keys";
+        }
+        if (tgt != null && tgt.keyStatus() == ZfsFacts.KeyStatus.UNAVAILABLE) {
+            return "the target's parent key is not loaded: LINSTOR's openForClone cannot create the target's device";
+        }
+        return null;
     }
 
     /**
      * Runs {@code strategy} at {@code CloneService.startClone}: from LINSTOR's snapshot
-     * {@code cloneSnapshot} ({@code CF_<hex>}, taken for the whole resource; never changed or
-     * destroyed here), onto the target as {@code openForClone} left it (pre-created when the
-     * strategy needs open devices). The device paths are the ones {@code openForClone} set
-     * (null where it set none); through LUKS the source path is LINSTOR's opened
-     * {@code /dev/mapper/...CF_...}. Exactly {@code strategy} runs: if the facts no longer allow
-     * it, NO_STRATEGY says why.
+     * {@code cloneSnapshot} (taken for the whole resource; never changed or destroyed here), onto
+     * the target as {@code openForClone} left it (pre-created when the strategy needs open
+     * devices). {@code cloneSnapshot} is {@code CF_<hex>} ({@link #cloneSnapshotName} with the
+     * clone's resource name and volume number), or LINSTOR's full name as its
+     * {@code getZFSCloneSnapshotNameFull} / {@code getLVMCloneSnapshotNameFull} return it. The device
+     * paths are the ones {@code openForClone} set (null where it set none); through LUKS the
+     * source path is LINSTOR's opened {@code /dev/mapper/...CF_...}. Exactly {@code strategy} runs:
+     * if the facts no longer allow it, NO_STRATEGY says why. After a ZFS_RAW_COPY the clone's key
+     * is loaded (from the source's key location) before this returns. Cancel with
+     * {@link CancelHandle#cancelAndAwait(long)} before LINSTOR tears the devices down.
      *
      * @param verify re-read both sides of a block copy afterwards
      * @param listener progress (see {@link DiskState}), or null
@@ -253,10 +431,10 @@ public final class LinstorCloneAdapter {
                                            String cloneSnapshot, String sourceDevicePath, String targetDevicePath,
                                            boolean verify, ProgressListener listener, CancelHandle cancel) throws VolcloneException {
         Objects.requireNonNull(strategy, "strategy");
-        Objects.requireNonNull(cloneSnapshot, "cloneSnapshot");
+        String snapshot = snapshotPart(cloneSnapshot);
         Options o = options == null ? Options.defaults() : options;
         EnumSet<CloneStrategy> others = EnumSet.complementOf(EnumSet.of(strategy));
-        CloneRequest req = new CloneRequest(source.facts(true, cloneSnapshot, sourceDevicePath),
+        CloneRequest req = new CloneRequest(source.facts(true, snapshot, sourceDevicePath),
             target.facts(strategy.needsOpenDevices(), null, targetDevicePath), planOptions(o, others, zfsVersion(source)));
         return CloneExecutor.execute(req, CopyOptions.builder().verify(verify).build(), o.rateLimit(), listener, cancel);
     }

@@ -33,12 +33,14 @@ class LinstorCloneAdapterTest {
     void seedCaseDecidesInLinstorsEnumNamesWithPriorities() throws Exception {
         ZfsFacts enc = ZfsFacts.fromZfsGet(ENCRYPTED);
         var d = LinstorCloneAdapter.decide(zvol("tmp-pool/incus/a", enc), zvol("tmp-pool/incus/b", enc), null);
-        assertEquals(List.of("ZFS_COPY", "ZFS_RAW_COPY", "DD"), names(d));
-        assertEquals(List.of(10, 11, 90), d.choices().stream().map(LinstorCloneAdapter.Choice::priority).toList());
+        // ZFS_RAW_COPY: its key (file:///k) cannot be loaded on this node, so LINSTOR could not use the clone.
+        assertEquals(List.of("ZFS_COPY", "DD"), names(d));
+        assertEquals(List.of(10, 90), d.choices().stream().map(LinstorCloneAdapter.Choice::priority).toList());
         assertTrue(d.rejectionSummary().contains("ZFS_CLONE"), d.rejectionSummary());
+        assertTrue(d.rejectionSummary().contains("ZFS_RAW_COPY: in LINSTOR's flow"), d.rejectionSummary());
         var withClone = LinstorCloneAdapter.decide(zvol("tmp-pool/incus/a", enc), zvol("tmp-pool/incus/b", enc),
             new LinstorCloneAdapter.Options(true, false, List.of(), 0));
-        assertEquals(List.of("ZFS_CLONE", "ZFS_COPY", "ZFS_RAW_COPY", "DD"), names(withClone));
+        assertEquals(List.of("ZFS_CLONE", "ZFS_COPY", "DD"), names(withClone));
         for (CloneStrategy s : CloneStrategy.values()) {
             assertEquals(s, CloneStrategy.fromName(s.linstorName()), "linstorName maps back one-to-one: " + s);
         }
@@ -54,18 +56,19 @@ class LinstorCloneAdapterTest {
     }
 
     @Test
-    void badFactsAreVolcloneExceptions() {
+    void badFactsAreVolcloneExceptions() throws Exception {
         VolcloneException e = assertThrows(VolcloneException.class,
             () -> LinstorCloneAdapter.Volume.builder().providerKind("ZFS").storPoolName("p").identifier("p/a").build());
         assertEquals(VolcloneException.Status.INVALID_REQUEST, e.status());
         assertTrue(e.getMessage().contains("sizeKib"), e.getMessage());
         e = assertThrows(VolcloneException.class, () -> ZfsFacts.fromZfsGet("encryption\taes-256-gcm\nkeystatus\tweird\n"));
         assertTrue(e.getMessage().contains("keystatus weird"), e.getMessage());
-        e = assertThrows(VolcloneException.class, () -> LinstorCloneAdapter.decide(
+        // A name no command may take: a decision with nothing chosen, and why (request v1 accepts it).
+        var d = LinstorCloneAdapter.decide(
             LinstorCloneAdapter.Volume.builder().providerKind("LVM_THIN").storPoolName("t").identifier("vg/b$(touch x)").sizeKib(8).build(),
-            LinstorCloneAdapter.Volume.builder().providerKind("LVM_THIN").storPoolName("t").identifier("vg/c").sizeKib(8).build(), null));
-        assertEquals(VolcloneException.Status.INVALID_REQUEST, e.status());
-        assertTrue(e.getMessage().contains("source.volume"), e.getMessage());
+            LinstorCloneAdapter.Volume.builder().providerKind("LVM_THIN").storPoolName("t").identifier("vg/c").sizeKib(8).build(), null);
+        assertTrue(d.chosen().isEmpty(), d.toString());
+        assertTrue(d.rejectionSummary().contains("source.volume"), d.rejectionSummary());
     }
 
     @Test
@@ -102,5 +105,117 @@ class LinstorCloneAdapterTest {
         } finally {
             java.util.Locale.setDefault(before);
         }
+    }
+
+    // ---- What LINSTOR's objects give (issue: a fork written from the docs must work) ----
+
+    @Test
+    void cloneSnapshotNamesAreLinstorsHashOfTheClonesResourceAndVolume() {
+        // Java's String.hashCode of "<cloneRsc>_<vlmNr>", in hex, computed apart (Python) from LINSTOR's formula.
+        assertEquals("CF_313650b8", LinstorCloneAdapter.cloneSnapshotName("vm-clone", 0));
+        assertEquals("CF_90f72d5e", LinstorCloneAdapter.cloneSnapshotName("incus-clone-of-vm", 1)); // negative hash: unsigned hex
+        assertEquals("CF_1ce29", LinstorCloneAdapter.cloneSnapshotName("x", 0)); // no zero padding
+        // LINSTOR's full names reduce to the snapshot part.
+        assertEquals("CF_313650b8", LinstorCloneAdapter.snapshotPart("vm_00000@CF_313650b8"));
+        assertEquals("CF_313650b8", LinstorCloneAdapter.snapshotPart("vm_00000_CF_313650b8"));
+        assertEquals("CF_313650b8", LinstorCloneAdapter.snapshotPart("CF_313650b8"));
+    }
+
+    @Test
+    void bareIdentifiersTakeTheirZpoolOrVolumeGroup() throws Exception {
+        ZfsFacts plain = ZfsFacts.plain();
+        var z = LinstorCloneAdapter.Volume.builder().providerKind("ZFS_THIN").storPoolName("p").zpool("tank").identifier("vm_00000")
+            .sizeKib(1024).zfs(plain).build();
+        assertEquals("tank/vm_00000", z.identifier());
+        var full = LinstorCloneAdapter.Volume.builder().providerKind("ZFS_THIN").storPoolName("p").zpool("tank").identifier("tank/vm_00000")
+            .sizeKib(1024).zfs(plain).build();
+        assertEquals("tank/vm_00000", full.identifier(), "a full identifier is not prefixed twice");
+        var lv = LinstorCloneAdapter.Volume.builder().providerKind("LVM_THIN").storPoolName("p").volumeGroup("vg").identifier("vm_00000").sizeKib(1024).build();
+        assertEquals("vg/vm_00000", lv.identifier());
+        VolcloneException e = assertThrows(VolcloneException.class, () -> LinstorCloneAdapter.Volume.builder().providerKind("ZFS")
+            .storPoolName("p").identifier("vm_00000").sizeKib(1024).zfs(plain).build());
+        assertTrue(e.getMessage().contains("getFullQualifiedLvIdentifier") && e.getMessage().contains("zpool("), e.getMessage());
+        e = assertThrows(VolcloneException.class, () -> LinstorCloneAdapter.Volume.builder().providerKind("LVM_THIN")
+            .storPoolName("p").identifier("vm_00000").sizeKib(1024).build());
+        assertTrue(e.getMessage().contains("getVolumeGroup"), e.getMessage());
+    }
+
+    private static LinstorCloneAdapter.Volume lvm(String lv, String... layers) throws VolcloneException {
+        return LinstorCloneAdapter.Volume.builder().providerKind("LVM_THIN").storPoolName("thin").layerKinds(List.of(layers))
+            .volumeGroup("vg").identifier(lv).sizeKib(1 << 20).build();
+    }
+
+    @Test
+    void luksOntoPlainIsRefusedByDefaultAndDoneAsLinstorDoesWhenAsked() throws Exception {
+        var src = lvm("a", "LUKS", "STORAGE");
+        var dst = lvm("b", "STORAGE");
+        var strict = LinstorCloneAdapter.decide(src, dst, LinstorCloneAdapter.Options.defaults());
+        assertTrue(strict.chosen().isEmpty(), strict.toString());
+        assertTrue(strict.rejectionSummary().contains("allow_decrypt"), strict.rejectionSummary());
+        var linstor = LinstorCloneAdapter.decide(src, dst, LinstorCloneAdapter.Options.linstorCompatible());
+        assertEquals("DD", linstor.chosen().orElseThrow().linstorName());
+        assertTrue(linstor.chosen().orElseThrow().reason().contains("stored decrypted"), linstor.chosen().orElseThrow().reason());
+    }
+
+    @Test
+    void aDecisionNeverLeavesWhatLinstorsLevelCanExecute() throws Exception {
+        ZfsFacts enc = ZfsFacts.fromZfsGet(ENCRYPTED);
+        var a = zvol("tmp-pool/incus/a", enc);
+        var b = zvol("tmp-pool/incus/b", enc);
+        // The storage level: LINSTOR's own set.
+        var storage = LinstorCloneAdapter.decide(a, b, null, java.util.Set.of("ZFS_COPY", "DD"));
+        assertEquals("ZFS_COPY", storage.chosen().orElseThrow().linstorName());
+        // DRBD's level (metadata kinds differ): LINSTOR's DRBD layer executes nothing there.
+        var drbd = LinstorCloneAdapter.decide(a, b, null, java.util.Set.of());
+        assertTrue(drbd.chosen().isEmpty(), drbd.toString());
+        assertTrue(drbd.rejectionSummary().contains("ZFS_COPY: not executable at LINSTOR's decision level") && drbd.rejectionSummary().contains("offers nothing"),
+            drbd.rejectionSummary());
+        // Through LUKS: DD only.
+        var luks = LinstorCloneAdapter.decide(a, b, null, java.util.Set.of("DD"));
+        assertEquals(List.of("DD"), names(luks));
+    }
+
+    @Test
+    void aRawCopyIsChosenOnlyWhereItsKeyCanBeLoadedHere(@TempDir Path dir) throws Exception {
+        Path key = Files.write(dir.resolve("k"), new byte[32]);
+        var src = zvol("tmp-pool/incus/a", new ZfsFacts("aes-256-gcm", "tmp-pool/incus", ZfsFacts.KeyStatus.AVAILABLE, "file://" + key));
+        var dst = zvol("tmp-pool/incus/b", new ZfsFacts("aes-256-gcm", "tmp-pool/incus", ZfsFacts.KeyStatus.AVAILABLE, null));
+        var opts = new LinstorCloneAdapter.Options(false, false, List.of(CloneStrategy.ZFS_COPY), 0);
+        assertEquals("ZFS_RAW_COPY", LinstorCloneAdapter.decide(src, dst, opts).chosen().orElseThrow().linstorName());
+        var gone = zvol("tmp-pool/incus/a", new ZfsFacts("aes-256-gcm", "tmp-pool/incus", ZfsFacts.KeyStatus.AVAILABLE, "file:///nonexistent/key"));
+        var d = LinstorCloneAdapter.decide(gone, dst, opts);
+        assertEquals("DD", d.chosen().orElseThrow().linstorName());
+        assertTrue(d.rejectionSummary().contains("ZFS_RAW_COPY: in LINSTOR's flow the clone must be usable at once"), d.rejectionSummary());
+    }
+
+    @Test
+    void cancelAndAwaitReturnsOnlyOnceTheCopyHasStopped(@TempDir Path dir) throws Exception {
+        Path src = Files.write(dir.resolve("s"), new byte[32 << 20]);
+        Files.write(src, new Random(9).ints(8 << 20).collect(java.io.ByteArrayOutputStream::new, (o, v) -> o.write(v), (x, y) -> { }).toByteArray());
+        Path dst = Files.write(dir.resolve("t"), new byte[32 << 20]);
+        var a = LinstorCloneAdapter.Volume.builder().providerKind("FILE_THIN").storPoolName("f").identifier(src.toString()).sizeKib(8 << 10).build();
+        var b = LinstorCloneAdapter.Volume.builder().providerKind("FILE_THIN").storPoolName("f").identifier(dst.toString()).sizeKib(32 << 10).build();
+        var opts = new LinstorCloneAdapter.Options(false, false, List.of(), 2 << 20);
+        io.volclone.CancelHandle c = new io.volclone.CancelHandle();
+        java.util.concurrent.atomic.AtomicReference<Throwable> end = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread daemon = new Thread(() -> {
+            try {
+                LinstorCloneAdapter.run(CloneStrategy.BLOCK_COPY, a, b, opts, "CF_1", src.toString(), dst.toString(), false, null, c);
+            } catch (Throwable t) {
+                end.set(t);
+            }
+        });
+        daemon.start();
+        while (!c.isRunning()) {
+            Thread.sleep(10);
+        }
+        Thread.sleep(300);
+        assertTrue(c.cancelAndAwait(10_000), "the copy stopped in time");
+        assertTrue(!c.isRunning());
+        daemon.join(5000);
+        assertTrue(end.get() instanceof VolcloneException ve && ve.status() == VolcloneException.Status.CANCELLED, String.valueOf(end.get()));
+        c.close();
+        c.cancel(); // shutdown() of a finished clone: no exception
+        assertTrue(c.cancelAndAwait(0));
     }
 }
