@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
 # zfs-vm-tests.sh: the real-OpenZFS tests. Builds (once, cached under /var/cache/zfsvm) a Debian
-# 6.1 kernel + initramfs with the DKMS-built zfs module, then boots it under qemu for each
-# scenario in tests/zfsvm/scenarios with the release volclone shared at /host.
+# 6.1 kernel + initramfs with the DKMS-built zfs module per OpenZFS version, then boots it under
+# qemu for each scenario in tests/zfsvm/scenarios with the release volclone shared at /host.
+# Several versions run at once (one VM each, ZFSVM_SMP=1 then, so the machine's cores are used
+# without oversubscribing them).
 # Each scenario runs with the zfs command backend; seed, snapshot and clone-block run again with
 # the libzfs_core backend (volclone built with --features libzfs-core), and matrix too when named
 # in SCENARIOS.
-# Env: ZFS_VERSIONS ("2.1" by default; "2.1 2.3" for both), SCENARIOS (names; default all),
-# BACKENDS ("cli lzc" by default).
-# Prints "zfs-vm: N passed, M failed"; exits non-zero on any failure.
+# Env: ZFS_VERSIONS ("2.1 2.3" by default), SCENARIOS_<ver with _> (e.g. SCENARIOS_2_3; default:
+# every scenario for 2.1, the promises' subset PROMISES for the others), SCENARIOS (overrides both),
+# BACKENDS ("cli lzc" by default; the lzc runs are 2.1's), CRASH_POINTS_<ver> (the crash
+# scenario's kill points; default all for 2.1, "2 4 stream" for the others).
+# Prints per-version results and "zfs-vm: N passed, M failed"; exits non-zero on any failure.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 VM=tests/zfsvm
+ALL="seed snapshot crash retry shim satellite matrix clone-block failure lvm zeroing"
+# What carries the product's promises: the seed case, CF_ sources, crash/rerun, retries onto
+# re-created targets, LINSTOR's sequence (fork and shim), zeroing.
+PROMISES="seed snapshot crash retry shim satellite zeroing"
 cargo build --release --quiet --bin volclone --features libzfs-core
 SHARE=$(mktemp -d /tmp/volclone-vm.XXXXXX)
 trap 'rm -rf "$SHARE"' EXIT
 cp target/release/volclone "$VM/lib.sh" "$VM/zfs-killer.sh" "$SHARE/"
-# The satellite scenario's Java side: libvolclone_jni, the jar, the test program, and a jlink'ed
+# The satellite scenario's Java side: libvolclone_jni, the jar, the test programs, and a jlink'ed
 # runtime (java.base + java.logging, cached under target/) with the two system libraries the JVM
 # needs that the guest lacks.
 scripts/java-build.sh
@@ -39,36 +47,74 @@ cp -r "$JRE" "$SHARE/jre"
 truncate -s 64M "$SHARE/faulty.img"
 printf '[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "40960"\nonce = "off"\n' > "$SHARE/blkdebug.conf"
 FAULTY="-drive if=none,id=bad,format=raw,file.driver=blkdebug,file.config=$SHARE/blkdebug.conf,file.image.filename=$SHARE/faulty.img -device virtio-blk-pci,drive=bad,serial=faulty"
-pass=0; fail=0; broken=()
-for ver in ${ZFS_VERSIONS:-2.1}; do
-  echo "== zfs-vm: building the OpenZFS $ver image (cached after the first time)"
+VERSIONS=${ZFS_VERSIONS:-2.1 2.3}
+# The images first (cached; one at a time: the DKMS builds use both cores).
+for ver in $VERSIONS; do
+  echo "== zfs-vm: the OpenZFS $ver image (cached after the first time)"
   ZFS_VERSION=$ver "$VM/build.sh" 2>&1 | tail -2
-  out=$(ls -d /var/cache/zfsvm/out-"$ver".* | tail -1)
-  for backend in ${BACKENDS:-cli lzc}; do
-  echo "$backend" > "$SHARE/backend"
-  for sc in ${SCENARIOS:-seed snapshot crash retry shim satellite matrix clone-block failure lvm zeroing}; do
-    # failure breaks the zfs command on purpose, lvm and zeroing test no ZFS command: these are
-    # for the cli backend only.
-    # satellite runs the library in a JVM, which uses the zfs command; crash kills through a
-    # stand-in for the zfs command. The 24-case matrix runs on lzc only when asked for by name
-    # (SCENARIOS=matrix BACKENDS=lzc), to keep the default run under the CI budget.
-    [ "$backend" = lzc ] && { [ "$sc" = failure ] || [ "$sc" = lvm ] || [ "$sc" = zeroing ] || [ "$sc" = satellite ] || [ "$sc" = crash ] || [ "$sc" = retry ] || [ "$sc" = shim ]; } && continue
-    [ "$backend" = lzc ] && [ "$sc" = matrix ] && [ -z "${SCENARIOS:-}" ] && continue
-    echo "== zfs-vm: OpenZFS $ver, backend $backend, scenario $sc"
-    extra=""; [ "$sc" = failure ] && extra=$FAULTY
-    disks=1; { [ "$sc" = zeroing ] || [ "$sc" = retry ] || [ "$sc" = shim ]; } && disks=2
-    set +e
-    ZFSVM_OUT=$out ZFSVM_DISKS=$disks ZFSVM_QEMU_ARGS="$extra" ZFSVM_TIMEOUT=1200 "$VM/run.sh" "$VM/scenarios/$sc.sh" "$SHARE" 2>&1 | tee "$SHARE/$sc.log"
-    rc=${PIPESTATUS[0]}
-    set -e
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$SHARE/$sc.log" | tail -1 || true)
-    if [ -z "$line" ]; then fail=$((fail + 1)); broken+=("$ver/$backend/$sc (rc $rc, no result line)"); continue; fi
-    p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
-    pass=$((pass + p)); fail=$((fail + f))
-    [ "$rc" = 0 ] && [ "$f" = 0 ] || broken+=("$ver/$backend/$sc")
-  done
-  done
 done
-[ ${#broken[@]} -eq 0 ] || echo "zfs-vm: failing scenarios: ${broken[*]}"
+
+# run_version VER: every scenario of VER, one VM at a time; "pass fail broken..." in $SHARE/result-VER.
+run_version() {
+  local ver=$1 out share pass=0 fail=0 broken=() key=${1//./_}
+  out=$(ls -d /var/cache/zfsvm/out-"$ver".* | tail -1)
+  share=$SHARE/v$ver; mkdir -p "$share"
+  # The version's own share: the same files (hard to share one /host between two VMs' writes).
+  cp -r "$SHARE"/volclone "$SHARE"/lib.sh "$SHARE"/zfs-killer.sh "$SHARE"/libvolclone_jni.so "$SHARE"/volclone.jar "$SHARE"/satellite "$SHARE"/gnu "$SHARE"/jre "$share/"
+  local default=$PROMISES; [ "$ver" = 2.1 ] && default=$ALL
+  local var="SCENARIOS_$key"; local scenarios=${SCENARIOS:-${!var:-$default}}
+  local cvar="CRASH_POINTS_$key"; local points=${!cvar:-}; [ -z "$points" ] && { [ "$ver" = 2.1 ] && points="1 2 3 4 5 6 7 8 stream" || points="2 4 stream"; }
+  echo "$points" > "$share/crash-points"
+  local backends=${BACKENDS:-cli lzc}; [ "$ver" != 2.1 ] && backends=cli
+  for backend in $backends; do
+    echo "$backend" > "$share/backend"
+    for sc in $scenarios; do
+      # failure breaks the zfs command on purpose, lvm and zeroing test no ZFS command: these are
+      # for the cli backend only; satellite and shim run the zfs command (a JVM, LINSTOR's argv);
+      # crash and retry kill through stand-ins for it. The 24-case matrix runs on lzc only when
+      # asked for by name (SCENARIOS=matrix BACKENDS=lzc), to keep the default run in the budget.
+      case " failure lvm zeroing satellite crash retry shim " in *" $sc "*) [ "$backend" = lzc ] && continue ;; esac
+      [ "$backend" = lzc ] && [ "$sc" = matrix ] && [ -z "${SCENARIOS:-}" ] && continue
+      echo "== zfs-vm: OpenZFS $ver, backend $backend, scenario $sc"
+      local extra="" disks=1 t0 rc line p f
+      [ "$sc" = failure ] && extra=$FAULTY
+      case " zeroing retry shim " in *" $sc "*) disks=2 ;; esac
+      t0=$(date +%s)
+      set +e
+      ZFSVM_OUT=$out ZFSVM_DISKS=$disks ZFSVM_QEMU_ARGS="$extra" ZFSVM_TIMEOUT=1800 ZFSVM_SMP=${VM_SMP:-2} "$VM/run.sh" "$VM/scenarios/$sc.sh" "$share" > "$share/$sc.log" 2>&1
+      rc=$?
+      set -e
+      grep -E '^(ok|not ok) |^[0-9]+ passed|zfsvm: accel' "$share/$sc.log" | grep -v '^ok ' || true
+      line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$share/$sc.log" | tail -1 || true)
+      echo "-- $ver/$backend/$sc: ${line:-no result line} (rc $rc, $(( $(date +%s) - t0 )) s)"
+      if [ -z "$line" ]; then fail=$((fail + 1)); broken+=("$ver/$backend/$sc(rc$rc)"); tail -30 "$share/$sc.log"; continue; fi
+      p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+      pass=$((pass + p)); fail=$((fail + f))
+      if [ "$rc" != 0 ] || [ "$f" != 0 ]; then broken+=("$ver/$backend/$sc"); grep -E '^not ok' -A4 "$share/$sc.log" | head -40; fi
+    done
+  done
+  echo "$pass $fail ${broken[*]:-}" > "$SHARE/result-$ver"
+}
+
+nver=$(wc -w <<<"$VERSIONS")
+export VM_SMP=2
+[ "$nver" -gt 1 ] && VM_SMP=1
+pids=()
+for ver in $VERSIONS; do
+  if [ "$nver" -gt 1 ]; then
+    run_version "$ver" > "$SHARE/run-$ver.log" 2>&1 &
+    pids+=($!)
+  else
+    run_version "$ver"
+  fi
+done
+for p in "${pids[@]:-}"; do [ -n "$p" ] && wait "$p" || true; done
+pass=0; fail=0; broken=""
+for ver in $VERSIONS; do
+  [ "$nver" -gt 1 ] && { echo "==== OpenZFS $ver"; cat "$SHARE/run-$ver.log"; }
+  read -r p f b < "$SHARE/result-$ver" || { p=0; f=1; b="$ver(no result)"; }
+  echo "zfs-vm OpenZFS $ver: $p passed, $f failed${b:+; failing: $b}"
+  pass=$((pass + p)); fail=$((fail + f)); broken="$broken $b"
+done
 echo "zfs-vm: $pass passed, $fail failed"
-[ "$fail" = 0 ] && [ ${#broken[@]} -eq 0 ]
+[ "$fail" = 0 ] && [ -z "${broken// /}" ]

@@ -106,13 +106,13 @@ impl Layout {
     }
     /// The chunks of segment `s`: `[first, end)`.
     fn seg_chunks_of(&self, s: u64) -> (u64, u64) {
-        let first = s * self.seg_chunks;
-        (first, (first + self.seg_chunks).min(self.chunks()))
+        let first = s.saturating_mul(self.seg_chunks);
+        (first, first.saturating_add(self.seg_chunks).min(self.chunks()))
     }
     /// Bytes of segment `s`.
     pub(super) fn seg_bytes(&self, s: u64) -> u64 {
         let (a, b) = self.seg_chunks_of(s);
-        (b * self.chunk).min(self.size) - a * self.chunk
+        b.saturating_mul(self.chunk).min(self.size).saturating_sub(a.saturating_mul(self.chunk))
     }
     /// `(offset, len)` of chunk `c`.
     fn chunk_at(&self, c: u64) -> (u64, usize) {
@@ -156,10 +156,10 @@ impl State {
         if st.version != FORMAT {
             return Err(format!("format {} (this volclone reads {FORMAT})", st.version));
         }
-        let segs = st.layout.segments();
-        if st.layout.chunk == 0 || st.layout.seg_chunks == 0 || segs > MAX_SEGMENTS {
+        if st.layout.chunk == 0 || st.layout.seg_chunks == 0 || st.layout.segments() > MAX_SEGMENTS {
             return Err("a chunk layout no copy makes".into());
         }
+        let segs = st.layout.segments();
         for (s, h) in &st.done {
             if *s >= segs || u64::from_str_radix(h, 16).is_err() || h.len() != 16 {
                 return Err(format!("segment {s} with hash {h:?} does not fit the layout"));
@@ -171,6 +171,13 @@ impl State {
     fn done_hashes(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
         self.done.iter().filter_map(|(s, h)| u64::from_str_radix(h, 16).ok().map(|h| (*s, h)))
     }
+}
+
+/// Reads a checkpoint file's text as a resume would (for the fuzzer and `volclone checkpoints`):
+/// `Ok` with the bytes it claims done, or why it would be set aside.
+pub fn parse_file(text: &str) -> std::result::Result<u64, String> {
+    let st = State::parse(text)?;
+    Ok(st.done.iter().map(|(s, _)| st.layout.seg_bytes(*s)).sum())
 }
 
 /// Reads the hash of a segment from one side (the copy's endpoints; a model in tests).

@@ -91,6 +91,36 @@ impl ZfsCli {
     }
 }
 
+/// Reads `zfs get -Hp -o name,property,value PROPS NAMES...` output: every name's properties, or
+/// `None` for a name `zfs` says does not exist; `Err` (with the reason) when the output is not
+/// that: an error line of another kind, or a name neither listed nor said missing.
+pub fn parse_get(names: &[&str], stdout: &str, stderr: &str) -> std::result::Result<Described, String> {
+    let mut got: Described = BTreeMap::new();
+    for line in stdout.lines() {
+        let mut f = line.splitn(3, '\t');
+        if let (Some(n), Some(p), Some(v)) = (f.next(), f.next(), f.next()) {
+            got.entry(n.to_owned()).or_insert_with(|| Some(BTreeMap::new())).get_or_insert_with(BTreeMap::new).insert(p.to_owned(), v.to_owned());
+        }
+    }
+    // `zfs get` prints what exists and names the rest on stderr; anything else is a failure.
+    let mut missing = Vec::new();
+    for line in stderr.lines().filter(|l| !l.trim().is_empty()) {
+        match missing_name(line) {
+            Some(n) => missing.push(n.to_owned()),
+            None => return Err(stderr.trim().to_owned()),
+        }
+    }
+    for n in names {
+        if !got.contains_key(*n) {
+            if !missing.iter().any(|m| m == n) {
+                return Err(format!("neither properties nor an error for {n}: {}", stderr.trim()));
+            }
+            got.insert(n.to_string(), None);
+        }
+    }
+    Ok(got)
+}
+
 /// The name a `zfs` error line says does not exist (`cannot open 'NAME': dataset does not exist`).
 fn missing_name(line: &str) -> Option<&str> {
     let rest = line.strip_prefix("cannot open '")?;
@@ -263,36 +293,7 @@ impl ZfsOps for ZfsCli {
         args.extend(names);
         let out = self.output(&args)?;
         let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        let mut got: Described = BTreeMap::new();
-        for line in stdout.lines() {
-            let mut f = line.splitn(3, '\t');
-            if let (Some(n), Some(p), Some(v)) = (f.next(), f.next(), f.next()) {
-                got.entry(n.to_owned()).or_insert_with(|| Some(BTreeMap::new())).get_or_insert_with(BTreeMap::new).insert(p.to_owned(), v.to_owned());
-            }
-        }
-        // `zfs get` prints what exists and names the rest on stderr; anything else is a failure.
-        let mut missing = Vec::new();
-        for line in stderr.lines().filter(|l| !l.trim().is_empty()) {
-            match missing_name(line) {
-                Some(n) => missing.push(n.to_owned()),
-                None => {
-                    return Err(Error::CommandFailed { command: command_line(&self.program, &args), status: out.status.to_string(), stderr: stderr.trim().to_owned() });
-                }
-            }
-        }
-        for n in names {
-            if !got.contains_key(*n) {
-                if !missing.iter().any(|m| m == n) {
-                    return Err(Error::CommandFailed {
-                        command: command_line(&self.program, &args),
-                        status: out.status.to_string(),
-                        stderr: format!("neither properties nor an error for {n}: {}", stderr.trim()),
-                    });
-                }
-                got.insert(n.to_string(), None);
-            }
-        }
-        Ok(got)
+        parse_get(names, &stdout, &stderr).map_err(|why| Error::CommandFailed { command: command_line(&self.program, &args), status: out.status.to_string(), stderr: why })
     }
 
     fn exists(&self, name: &str) -> Result<bool> {

@@ -12,7 +12,7 @@ mod stream;
 pub mod stream_header;
 
 pub use cache::Cached;
-pub use cli::ZfsCli;
+pub use cli::{ZfsCli, parse_get};
 #[cfg(feature = "libzfs-core")]
 pub use lzc::Lzc;
 pub use ops::{Described, SendReceive, ZfsOps};

@@ -27,7 +27,11 @@ finished() { # DESC: the target is the finished clone and nothing is left
 }
 # Kill after each changing command of a clone with a pre-created target (8 of them: snapshot,
 # receive, the property copied to the copy, destroy target, rename, two snapshot destroys, done).
-for k in 1 2 3 4 5 6 7 8 stream; do
+# The kill points: every one by default; the runner may name fewer (/host/crash-points).
+POINTS="1 2 3 4 5 6 7 8 stream"
+[ -s /host/crash-points ] && POINTS=$(cat /host/crash-points)
+echo "kill points: $POINTS"
+for k in $POINTS; do
   precreate $T
   rm -f /tmp/zfs-killer.count /tmp/zfs-killer.log
   if [ $k = stream ]; then mode=stream; at=2; else mode=after; at=$k; fi
