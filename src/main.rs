@@ -8,13 +8,18 @@ mod signals;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("VOLCLONE_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
     let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_default();
-    if shim::called_as_zfs(&argv0) {
+    let shim = shim::called_as_zfs(&argv0);
+    // As the shim, a pass-through is on the path of every zfs call a satellite makes: no log
+    // set-up unless logs are asked for.
+    if !shim || std::env::var_os("VOLCLONE_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_env("VOLCLONE_LOG"))
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    if shim {
         return shim::main(argv0, args.collect());
     }
     match cli::run() {

@@ -210,13 +210,14 @@ fn zfs_raw_copy(req: &CloneRequest) -> Result<String, String> {
     Ok(why)
 }
 
-/// The source's `keylocation` when a raw-received copy can load it unattended.
+/// The source's `keylocation` when a raw-received copy can load it unattended: any location but
+/// `prompt` (a key file, an https URL), whether or not the source's own key is loaded now (a
+/// raw copy of a locked source is exactly when the clone's key must be loaded from it). A key
+/// that cannot be loaded from there fails the load-key step before the swap, which undoes the
+/// clone.
 pub(super) fn raw_key_location(req: &CloneRequest) -> Option<&str> {
     let z = req.source.zfs.as_ref()?;
-    if z.key_status != KeyStatus::Available {
-        return None;
-    }
-    z.key_location.as_deref().filter(|l| *l != "prompt" && !l.is_empty())
+    z.key_location.as_deref().filter(|l| *l != "prompt" && *l != "none" && !l.is_empty())
 }
 
 fn block_copy(req: &CloneRequest) -> Result<String, String> {

@@ -93,12 +93,17 @@ public final class SatelliteFlow {
         }
     }
 
+    /** A volume as LINSTOR's objects give it: the zpool apart from the bare identifier. */
     private static Volume zvol(String id, String provider, long kib) throws VolcloneException {
+        int slash = id.indexOf('/');
         return Volume.builder().providerKind(provider).storPoolName("incus").layerKinds(List.of("DRBD", "STORAGE"))
-            .identifier(id).sizeKib(kib).drbdMetadata("internal").build();
+            .zpool(id.substring(0, slash)).identifier(id.substring(slash + 1)).sizeKib(kib).drbdMetadata("internal").build();
     }
 
-    /** openForClone of the target: LINSTOR's zfs create [-s] -V <KiB>KB. */
+    /**
+     * openForClone of the target: LINSTOR's zfs create [-s] -V <KiB>KB, then its device wait
+     * (waitUntilDeviceCreated): a target whose device never appears fails the clone as in LINSTOR.
+     */
     private static void openTarget(String tgt, boolean thin, long kib) throws Exception {
         List<String> argv = new ArrayList<>(List.of("zfs", "create"));
         if (thin) {
@@ -106,6 +111,14 @@ public final class SatelliteFlow {
         }
         argv.addAll(List.of("-V", kib + "KB", "-o", "volmode=dev", tgt));
         sh(argv.toArray(new String[0]));
+        if (!Files.exists(dev(tgt))) {
+            throw new IOException("openForClone: the device of " + tgt + " did not appear");
+        }
+    }
+
+    /** After a clone: the target's device is there and readable, as DRBD's attach needs it. */
+    private static boolean usable(String tgt) throws Exception {
+        return Files.isReadable(dev(tgt)) && prop(tgt, "keystatus").matches("available|-");
     }
 
     /** One volume's clone: decision, openForClone, run, with progress. */
@@ -114,7 +127,9 @@ public final class SatelliteFlow {
         long kib = Long.parseLong(sh("zfs", "get", "-Hp", "-o", "value", "volsize", src)) / 1024;
         Volume s = zvol(src, "ZFS_THIN", kib);
         Volume t = zvol(tgt, thickTarget ? "ZFS" : "ZFS_THIN", kib);
-        Decision d = LinstorCloneAdapter.decide(s, t, opts);
+        // LINSTOR's own set at the storage level (fixupCloneStrategyQuirks adds ZFS_CLONE with use-zfs-clone).
+        java.util.Set<String> linstorSet = opts.useZfsClone() ? java.util.Set.of("ZFS_CLONE", "ZFS_COPY", "DD") : java.util.Set.of("ZFS_COPY", "DD");
+        Decision d = LinstorCloneAdapter.decide(s, t, opts, linstorSet);
         var chosen = d.chosen().orElseThrow(() -> new IllegalStateException("no common clone strategy: " + d.rejectionSummary()));
         if (chosen.needsOpenDevices()) {
             openTarget(tgt, !thickTarget, kib);
@@ -180,15 +195,26 @@ public final class SatelliteFlow {
         // re-imported the pool loading only the other key): only a raw send can read it.
         String locked = "tmp-pool/locked/vm_00000";
         check("locked source: its key is unloaded", prop(locked, "keystatus").equals("unavailable"), prop(locked, "keystatus"));
-        CloneExecutor.Report raw = cloneVolume(locked, p + "/locked-clone_00000", "CF_10c0", false, Options.defaults(), new ArrayList<>(), null);
+        // LINSTOR's full snapshot name as getZFSCloneSnapshotNameFull returns it: <identifier>@CF_<hex>.
+        CloneExecutor.Report raw = cloneVolume(locked, p + "/locked-clone_00000", "vm_00000@CF_10c0", false, Options.defaults(), new ArrayList<>(), null);
         check("locked source: ZFS_RAW_COPY", raw.strategy() == CloneStrategy.ZFS_RAW_COPY, raw.strategy().toString());
-        sh("zfs", "load-key", "tmp-pool/locked");
-        // A raw copy keeps the source's key; the test loads it to read the target.
-        if (!prop(p + "/locked-clone_00000", "keystatus").equals("available")) {
-            sh("zfs", "load-key", "-L", "file:///root/locked.key", p + "/locked-clone_00000");
-        }
-        check("locked source: the target equals the snapshot", digest(dev(p + "/locked-clone_00000")).equals(snapshotDigest(locked + "@CF_10c0")), "");
+        // No hand load-key: the clone's key was loaded from the source's key location.
+        check("locked source: the clone is usable at once (device, key loaded)", usable(p + "/locked-clone_00000"), prop(p + "/locked-clone_00000", "keystatus"));
+        String clonedSum = digest(dev(p + "/locked-clone_00000"));
+        sh("zfs", "load-key", "tmp-pool/locked"); // only to read the source's snapshot for the comparison
+        check("locked source: the target equals the snapshot", clonedSum.equals(snapshotDigest(locked + "@CF_10c0")), "");
         sh("zfs", "destroy", locked + "@CF_10c0");
+        // A locked source whose key can only be typed in: a raw copy would leave LINSTOR an unusable
+        // volume, so it is rejected with that reason, and nothing can be chosen.
+        String prompted = "tmp-pool/prompted/vm_00000";
+        check("prompted source: its key is unloaded", prop(prompted, "keystatus").equals("unavailable"), prop(prompted, "keystatus"));
+        Decision pd = LinstorCloneAdapter.decide(zvol(prompted, "ZFS_THIN", 65536), zvol(p + "/prompted-clone_00000", "ZFS_THIN", 65536), null,
+            java.util.Set.of("ZFS_COPY", "DD"));
+        check("prompted source: no strategy", pd.chosen().isEmpty(), pd.toString());
+        check("prompted source: raw rejected because its key cannot be loaded here",
+            pd.rejectionSummary().contains("ZFS_RAW_COPY: in LINSTOR's flow the clone must be usable at once"), pd.rejectionSummary());
+        check("prompted source: nothing was created", !exists(p + "/prompted-clone_00000"), "");
+        sh("zfs", "destroy", prompted + "@CF_9a55");
 
         // 3. use-zfs-clone on one pool: a zfs clone of the CF_ snapshot, no pre-created target.
         cloneSnapshots(List.of(srcs.get(0)), "CF_c10e", "zc");
@@ -204,31 +230,71 @@ public final class SatelliteFlow {
         check("thick target: keeps a refreservation", !prop(p + "/thick_00000", "refreservation").equals("none"), "");
         sh("zfs", "destroy", srcs.get(1) + "@CF_7h1c");
 
-        // 5. Cancel in the middle (a slow, rate-limited clone, cancelled by the satellite).
-        cloneSnapshots(List.of(srcs.get(1)), "CF_ca9c", "cancelled");
+        // 5. Cancel in the middle, as CloneService.cleanupActiveClones does at shutdown: the
+        // daemon's shutdown() waits for volclone (cancelAndAwait), then LINSTOR tears the devices
+        // down at once (snapdev hidden, CF_ snapshot destroyed): nothing destroyed under a running
+        // copy, nothing left.
+        String cf5 = LinstorCloneAdapter.cloneSnapshotName("cancelled", 0);
+        cloneSnapshots(List.of(srcs.get(1)), cf5, "cancelled");
         String cancelled = p + "/cancelled_00000";
-        try (CancelHandle cancel = new CancelHandle()) {
-            List<String> states = new ArrayList<>();
-            VolcloneException e = null;
+        CancelHandle cancel = new CancelHandle();
+        java.util.concurrent.atomic.AtomicReference<Throwable> end = new java.util.concurrent.atomic.AtomicReference<>();
+        Volume cs = zvol(srcs.get(1), "ZFS_THIN", 65536);
+        Volume ct = zvol(cancelled, "ZFS_THIN", 65536);
+        openTarget(cancelled, true, 65536);
+        java.util.concurrent.CountDownLatch streaming = new java.util.concurrent.CountDownLatch(1);
+        Thread daemon = new Thread(() -> {
             try {
-                Volume s = zvol(srcs.get(1), "ZFS_THIN", 65536);
-                Volume t = zvol(cancelled, "ZFS_THIN", 65536);
-                Options slow = new Options(false, false, List.of(), 4 << 20);
-                openTarget(cancelled, true, 65536);
-                LinstorCloneAdapter.run(CloneStrategy.ZFS_COPY, s, t, slow, "CF_ca9c", null, null, false, (phase, done, total, rate) -> {
-                    states.add(phase);
-                    if (done > (2 << 20)) {
-                        cancel.cancel();
-                    }
-                }, cancel);
-            } catch (VolcloneException x) {
-                e = x;
+                LinstorCloneAdapter.run(CloneStrategy.ZFS_COPY, cs, ct, new Options(false, false, List.of(), 4 << 20), cf5, null, null, false,
+                    (phase, done, total, rate) -> {
+                        if (done > (1 << 20)) {
+                            streaming.countDown();
+                        }
+                    }, cancel);
+            } catch (Throwable x) {
+                end.set(x);
             }
-            check("cancel: the clone stops with CANCELLED", e != null && e.status() == VolcloneException.Status.CANCELLED, String.valueOf(e));
-            check("cancel: the pre-created target is still there and empty", exists(cancelled)
-                && Long.parseLong(sh("zfs", "get", "-Hp", "-o", "value", "logicalreferenced", cancelled)) < (1 << 20), "");
-            check("cancel: nothing of volclone's is left", leftovers().isEmpty(), leftovers());
-        }
+            streaming.countDown();
+        });
+        daemon.start();
+        streaming.await(60, java.util.concurrent.TimeUnit.SECONDS); // the stream runs
+        boolean stopped = cancel.cancelAndAwait(60_000);
+        String leftAtReturn = leftovers();
+        sh("zfs", "set", "snapdev=hidden", srcs.get(1));
+        sh("zfs", "destroy", srcs.get(1) + "@" + cf5);
+        daemon.join(10_000);
+        check("cancel: cancelAndAwait returns once volclone has stopped", stopped && !cancel.isRunning(), "");
+        check("cancel: when it returns, volclone has undone its work", leftAtReturn.isEmpty(), leftAtReturn);
+        check("cancel: the clone ended CANCELLED", end.get() instanceof VolcloneException ve && ve.status() == VolcloneException.Status.CANCELLED, String.valueOf(end.get()));
+        check("cancel: the pre-created target is still there and empty", exists(cancelled)
+            && Long.parseLong(sh("zfs", "get", "-Hp", "-o", "value", "logicalreferenced", cancelled)) < (1 << 20), "");
+        cancel.cancel();
+        cancel.close();
+        cancel.cancel(); // shutdown() of a clone that ended and was closed: nothing thrown
+        check("cancel: cancel() after completion and after close() do nothing", true, "");
+        // The cancelled clone's LINSTOR cleanup removes the target resource.
+        sh("zfs", "destroy", cancelled);
+
+        // 5b. Tier (b): the minimal fork, CloneDaemon running volclone's argv for ZFS_COPY, and its
+        // shutdown() (SIGTERM) mid-stream, then LINSTOR's retry.
+        String cf5b = LinstorCloneAdapter.cloneSnapshotName("argv-clone", 0);
+        cloneSnapshots(List.of(srcs.get(1)), cf5b, "argv-clone");
+        String argvTgt = p + "/argv-clone_00000";
+        String wantArgv = snapshotDigest(srcs.get(1) + "@" + cf5b);
+        openTarget(argvTgt, true, 65536);
+        Process killed = new ProcessBuilder("/host/volclone", "clone", "--quiet", "--rate", "4M", srcs.get(1) + "@" + cf5b, argvTgt)
+            .redirectErrorStream(true).start();
+        Thread.sleep(3000);
+        killed.destroy(); // SIGTERM, as CloneDaemon.shutdown()
+        String killedOut = new String(killed.getInputStream().readAllBytes());
+        check("tier (b): SIGTERM ends volclone with a failure status", killed.waitFor() == 1, killedOut);
+        check("tier (b): after the SIGTERM nothing of volclone's is left", leftovers().isEmpty(), leftovers());
+        Process again = new ProcessBuilder("/host/volclone", "clone", "--quiet", srcs.get(1) + "@" + cf5b, argvTgt).redirectErrorStream(true).start();
+        String againOut = new String(again.getInputStream().readAllBytes());
+        check("tier (b): the retry succeeds", again.waitFor() == 0, againOut);
+        check("tier (b): the target equals the CF_ snapshot", digest(dev(argvTgt)).equals(wantArgv), "");
+        check("tier (b): the CF_ snapshot is LINSTOR's, untouched", prop(srcs.get(1) + "@" + cf5b, "linstor:clone_for").equals("argv-clone"), "");
+        sh("zfs", "destroy", srcs.get(1) + "@" + cf5b);
         // LINSTOR's cleanup after a failed clone: its target resource, then its snapshot.
         sh("zfs", "destroy", cancelled);
         sh("zfs", "destroy", srcs.get(1) + "@CF_ca9c");

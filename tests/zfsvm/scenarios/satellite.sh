@@ -7,7 +7,9 @@ zpool create -f tmp-pool /dev/vda
 for k in incus locked; do dd if=/dev/urandom of=/root/$k.key bs=32 count=1 2>/dev/null; done
 zfs create -o encryption=aes-256-gcm -o keyformat=raw -o keylocation=file:///root/incus.key tmp-pool/incus
 zfs create -o encryption=aes-256-gcm -o keyformat=raw -o keylocation=file:///root/locked.key tmp-pool/locked
-for v in incus/vm_00000 incus/vm_00001 locked/vm_00000; do
+# A source whose key can only be typed in (keylocation=prompt): a raw copy of it would stay locked.
+echo "volclone-test-passphrase" | zfs create -o encryption=aes-256-gcm -o keyformat=passphrase -o keylocation=prompt tmp-pool/prompted
+for v in incus/vm_00000 incus/vm_00001 locked/vm_00000 prompted/vm_00000; do
   zfs create -s -V 64M -o volmode=dev tmp-pool/$v
   dd if=/dev/urandom of="$(dev tmp-pool/$v)" bs=1M count=24 seek=8 conv=fsync 2>/dev/null
 done
@@ -20,6 +22,7 @@ zfs create -o encryption=aes-256-gcm -o keyformat=raw -o keylocation=file:///roo
 # The locked source's CF_ snapshot, then its key unloaded as after a reboot (re-import, load the
 # other key only).
 zfs snapshot -o linstor:clone_for=locked-clone -o linstor:marked_for_deletion=true tmp-pool/locked/vm_00000@CF_10c0
+zfs snapshot -o linstor:clone_for=prompted-clone -o linstor:marked_for_deletion=true tmp-pool/prompted/vm_00000@CF_9a55
 udevadm settle
 zpool export tmp-pool && zpool import -d /dev tmp-pool && zfs load-key tmp-pool/incus
 udevadm settle

@@ -12,7 +12,8 @@ if [ ! -x /host/jre/bin/java ]; then echo "no Java runtime in /host/jre"; echo "
 mkdir -p /usr/local/bin && cp /host/gnu/timeout /host/gnu/bash /usr/local/bin/ && cp /host/gnu/lib/* /usr/lib/x86_64-linux-gnu/
 mkdir -p /shim && ln -s /host/volclone /shim/zfs
 export PATH=/shim:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-eq "GNU timeout is the timeout on PATH" "$(command -v timeout)" /usr/local/bin/timeout
+# (The guest shell's `timeout` is busybox's builtin; a ProcessBuilder finds the GNU one on PATH.)
+check "GNU timeout first on PATH for a ProcessBuilder" sh -c '/usr/local/bin/timeout --version | grep -q GNU'
 export LD_LIBRARY_PATH=/host/jre/lib:/host/jre/lib/server:/host/jre/syslib
 ext() { /host/jre/bin/java -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp /host/satellite ExtCmd "$@"; }
 REAL=/usr/sbin/zfs
