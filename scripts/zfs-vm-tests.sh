@@ -16,21 +16,21 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 VM=tests/zfsvm
-ALL="seed snapshot crash retry shim satellite matrix clone-block failure lvm zeroing"
+ALL="seed snapshot crash retry shim satellite faults matrix clone-block failure lvm zeroing"
 # What carries the product's promises: the seed case, CF_ sources, crash/rerun, retries onto
 # re-created targets, LINSTOR's sequence (fork and shim), zeroing.
 PROMISES="seed snapshot crash retry shim satellite zeroing"
 cargo build --release --quiet --bin volclone --features libzfs-core
 SHARE=$(mktemp -d /tmp/volclone-vm.XXXXXX)
 trap 'rm -rf "$SHARE"' EXIT
-cp target/release/volclone "$VM/lib.sh" "$VM/zfs-killer.sh" "$SHARE/"
+cp target/release/volclone "$VM/lib.sh" "$VM/zfs-killer.sh" "$VM/zfs-failer.sh" "$SHARE/"
 # The satellite scenario's Java side: libvolclone_jni, the jar, the test programs, and a jlink'ed
 # runtime (java.base + java.logging, cached under target/) with the two system libraries the JVM
 # needs that the guest lacks.
 scripts/java-build.sh
 cp target/release/libvolclone_jni.so java-bindings/build/volclone.jar "$SHARE/"
 mkdir -p "$SHARE/satellite"
-javac --release 17 -Xlint:all -Werror -cp java-bindings/build/volclone.jar -d "$SHARE/satellite" "$VM/java/SatelliteFlow.java" "$VM/java/ExtCmd.java"
+javac --release 17 -Xlint:all -Werror -cp java-bindings/build/volclone.jar -d "$SHARE/satellite" "$VM/java/SatelliteFlow.java" "$VM/java/ExtCmd.java" "$VM/java/ExecuteOnce.java"
 # GNU timeout and bash for the shim scenario's LINSTOR argv (busybox's `timeout 0` kills after 1 s).
 mkdir -p "$SHARE/gnu/lib"
 cp "$(command -v timeout)" "$(command -v bash)" "$SHARE/gnu/"
@@ -47,6 +47,10 @@ cp -r "$JRE" "$SHARE/jre"
 truncate -s 64M "$SHARE/faulty.img"
 printf '[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "40960"\nonce = "off"\n' > "$SHARE/blkdebug.conf"
 FAULTY="-drive if=none,id=bad,format=raw,file.driver=blkdebug,file.config=$SHARE/blkdebug.conf,file.image.filename=$SHARE/faulty.img -device virtio-blk-pci,drive=bad,serial=faulty"
+# The fault matrix: a disk that fails reads at sector 40960, one that fails writes at sector 20480.
+truncate -s 64M "$SHARE/faulty-read.img" "$SHARE/faulty-write.img"
+printf '[inject-error]\nevent = "write_aio"\nerrno = "5"\nsector = "20480"\nonce = "off"\n' > "$SHARE/blkdebug-write.conf"
+FAULTS_DISKS="-drive if=none,id=rbad,format=raw,file.driver=blkdebug,file.config=$SHARE/blkdebug.conf,file.image.filename=$SHARE/faulty-read.img -device virtio-blk-pci,drive=rbad,serial=faultyread -drive if=none,id=wbad,format=raw,file.driver=blkdebug,file.config=$SHARE/blkdebug-write.conf,file.image.filename=$SHARE/faulty-write.img -device virtio-blk-pci,drive=wbad,serial=faultywrite"
 VERSIONS=${ZFS_VERSIONS:-2.1 2.3}
 # The images first (cached; one at a time: the DKMS builds use both cores).
 for ver in $VERSIONS; do
@@ -60,7 +64,7 @@ run_version() {
   out=$(ls -d /var/cache/zfsvm/out-"$ver".* | tail -1)
   share=$SHARE/v$ver; mkdir -p "$share"
   # The version's own share: the same files (hard to share one /host between two VMs' writes).
-  cp -r "$SHARE"/volclone "$SHARE"/lib.sh "$SHARE"/zfs-killer.sh "$SHARE"/libvolclone_jni.so "$SHARE"/volclone.jar "$SHARE"/satellite "$SHARE"/gnu "$SHARE"/jre "$share/"
+  cp -r "$SHARE"/volclone "$SHARE"/lib.sh "$SHARE"/zfs-killer.sh "$SHARE"/zfs-failer.sh "$SHARE"/libvolclone_jni.so "$SHARE"/volclone.jar "$SHARE"/satellite "$SHARE"/gnu "$SHARE"/jre "$share/"
   local default=$PROMISES; [ "$ver" = 2.1 ] && default=$ALL
   local var="SCENARIOS_$key"; local scenarios=${SCENARIOS:-${!var:-$default}}
   local cvar="CRASH_POINTS_$key"; local points=${!cvar:-}; [ -z "$points" ] && { [ "$ver" = 2.1 ] && points="1 2 3 4 5 6 7 8 stream" || points="2 4 stream"; }
@@ -73,12 +77,14 @@ run_version() {
       # for the cli backend only; satellite and shim run the zfs command (a JVM, LINSTOR's argv);
       # crash and retry kill through stand-ins for it. The 24-case matrix runs on lzc only when
       # asked for by name (SCENARIOS=matrix BACKENDS=lzc), to keep the default run in the budget.
-      case " failure lvm zeroing satellite crash retry shim " in *" $sc "*) [ "$backend" = lzc ] && continue ;; esac
+      case " failure lvm zeroing satellite crash retry shim faults " in *" $sc "*) [ "$backend" = lzc ] && continue ;; esac
       [ "$backend" = lzc ] && [ "$sc" = matrix ] && [ -z "${SCENARIOS:-}" ] && continue
       echo "== zfs-vm: OpenZFS $ver, backend $backend, scenario $sc"
       local extra="" disks=1 t0 rc line p f
       [ "$sc" = failure ] && extra=$FAULTY
+      [ "$sc" = faults ] && extra=$FAULTS_DISKS
       case " zeroing retry shim " in *" $sc "*) disks=2 ;; esac
+      [ "$sc" = faults ] && disks=3
       t0=$(date +%s)
       set +e
       ZFSVM_OUT=$out ZFSVM_DISKS=$disks ZFSVM_QEMU_ARGS="$extra" ZFSVM_TIMEOUT=1800 ZFSVM_SMP=${VM_SMP:-2} "$VM/run.sh" "$VM/scenarios/$sc.sh" "$share" > "$share/$sc.log" 2>&1

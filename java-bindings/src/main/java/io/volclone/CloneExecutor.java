@@ -59,6 +59,18 @@ public final class CloneExecutor {
     public static Report execute(CloneRequest request, CopyOptions copyOptions, long rateLimit, ProgressListener listener,
                                  CancelHandle cancel) throws VolcloneException {
         Objects.requireNonNull(request, "request");
+        return executeJson(request.toJson(), copyOptions, rateLimit, listener, cancel);
+    }
+
+    /**
+     * The same from a request already in JSON (request format version 1, as
+     * {@link ClonePlanner#planJson} reads it).
+     *
+     * @throws VolcloneException as {@link #execute}; INVALID_REQUEST naming the field for a bad request
+     */
+    public static Report executeJson(String requestJson, CopyOptions copyOptions, long rateLimit, ProgressListener listener,
+                                     CancelHandle cancel) throws VolcloneException {
+        Objects.requireNonNull(requestJson, "requestJson");
         CopyOptions copy = copyOptions == null ? CopyOptions.defaults() : copyOptions;
         if (rateLimit < 0) {
             throw new VolcloneException(VolcloneException.Status.INVALID_ARGUMENT.code(), "rateLimit is " + rateLimit + ": give 0 (none) or bytes per second", null);
@@ -67,7 +79,7 @@ public final class CloneExecutor {
         String options = "{\"copy\": " + copy.toJson() + ", \"rate_limit\": " + (rateLimit == 0 ? "null" : Long.toString(rateLimit)) + "}";
         long handle = cancel == null ? 0 : cancel.enter();
         try {
-            return Report.fromJson(Native.execute(request.toJson(), options, listener, handle));
+            return Report.fromJson(Native.execute(requestJson, options, listener, handle));
         } finally {
             if (cancel != null) {
                 cancel.exit();
