@@ -310,6 +310,26 @@ pub extern "C" fn volclone_copy_options_init(options: *mut volclone_copy_options
     }
 }
 
+/// Runs `f` with the caller's progress callback (called from the operation's reporter thread), or
+/// with none when it is NULL: how every operation that takes a callback reports.
+pub(crate) fn with_progress<T>(progress: volclone_progress_cb, user: *mut c_void, f: impl FnOnce(&dyn Progress) -> T) -> T {
+    match progress {
+        Some(cb) => copy::on_reporter_thread(&CProgress { cb, user }, f),
+        None => f(&copy::NoProgress),
+    }
+}
+
+/// Writes `value` as JSON to `*out` (freed with `volclone_string_free`) when `out` is not NULL.
+///
+/// # Safety
+/// `out` is NULL or writable.
+pub(crate) unsafe fn json_out<T: serde::Serialize>(out: *mut *mut c_char, value: &T) {
+    if !out.is_null() {
+        // SAFETY: non-NULL, writable per the caller's contract.
+        unsafe { *out = crate::string::into_c(serde_json::to_string(value).unwrap_or_default()) };
+    }
+}
+
 /// A C progress callback with its user pointer.
 pub(crate) struct CProgress {
     pub(crate) cb: unsafe extern "C" fn(*mut c_void, *const volclone_progress),
@@ -368,10 +388,7 @@ pub extern "C" fn volclone_copy(
             try_ffi!(to_core(&try_ffi!(unsafe { read_options(options) })))
         };
         let cancel = token(cancel).unwrap_or_default();
-        let result = match progress {
-            Some(cb) => copy::on_reporter_thread(&CProgress { cb, user }, |p| copy::copy(Path::new(src), Path::new(tgt), &opts, p, &cancel)),
-            None => copy::copy(Path::new(src), Path::new(tgt), &opts, &copy::NoProgress, &cancel),
-        };
+        let result = with_progress(progress, user, |p| copy::copy(Path::new(src), Path::new(tgt), &opts, p, &cancel));
         match result {
             Ok(r) => {
                 if !report_out.is_null() {
@@ -425,16 +442,11 @@ pub extern "C" fn volclone_copy_json(
             }
         };
         let cancel = token(cancel).unwrap_or_default();
-        let result = match progress {
-            Some(cb) => copy::on_reporter_thread(&CProgress { cb, user }, |p| copy::copy(Path::new(src), Path::new(tgt), &opts, p, &cancel)),
-            None => copy::copy(Path::new(src), Path::new(tgt), &opts, &copy::NoProgress, &cancel),
-        };
+        let result = with_progress(progress, user, |p| copy::copy(Path::new(src), Path::new(tgt), &opts, p, &cancel));
         match result {
             Ok(r) => {
-                if !report_json_out.is_null() {
-                    // SAFETY: non-NULL, writable per the contract.
-                    unsafe { *report_json_out = crate::string::into_c(serde_json::to_string(&r).unwrap_or_default()) };
-                }
+                // SAFETY: NULL or writable per the contract.
+                unsafe { json_out(report_json_out, &r) };
                 volclone_status::Ok
             }
             Err(e) => map_error(&e),

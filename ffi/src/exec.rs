@@ -3,12 +3,11 @@
 use std::ffi::{c_char, c_void};
 
 use volclone_core::CloneRequest;
-use volclone_core::copy::{self, on_reporter_thread};
 use volclone_core::exec::{self, ExecOptions};
 use volclone_core::zfs::{ZfsCli, facts};
 
 use crate::cancel::{token, volclone_cancel};
-use crate::copy::{CProgress, volclone_progress_cb};
+use crate::copy::{json_out, volclone_progress_cb, with_progress};
 use crate::error::{map_error, volclone_status};
 use crate::ptr::{c_str, non_null};
 use crate::string::into_c;
@@ -62,16 +61,10 @@ pub extern "C" fn volclone_execute(
             }
         };
         let cancel = token(cancel).unwrap_or_default();
-        let result = match progress {
-            Some(cb) => on_reporter_thread(&CProgress { cb, user }, |p| exec::plan_and_execute(&req, &opts, p, &cancel)),
-            None => exec::plan_and_execute(&req, &opts, &copy::NoProgress, &cancel),
-        };
-        match result {
+        match with_progress(progress, user, |p| exec::plan_and_execute(&req, &opts, p, &cancel)) {
             Ok(r) => {
-                if !report_json_out.is_null() {
-                    // SAFETY: non-NULL, writable per the contract.
-                    unsafe { *report_json_out = into_c(serde_json::to_string(&r).unwrap_or_default()) };
-                }
+                // SAFETY: NULL or writable per the contract.
+                unsafe { json_out(report_json_out, &r) };
                 volclone_status::Ok
             }
             Err(e) => map_error(&e),
