@@ -20,6 +20,10 @@ cargo build --release --quiet -p volclone-jni
 DESTDIR=$P LIBDIR=lib/$MULTIARCH scripts/install.sh /usr >/dev/null
 
 install -D -m 0755 target/release/volclone "$P/usr/bin/volclone"
+# The zfs shim's directory: `zfs` is volclone under that name. No service uses it until
+# `volclone linstor-shim enable` (a drop-in for linstor-satellite.service).
+mkdir -p "$P/usr/lib/volclone/shim"
+ln -s /usr/bin/volclone "$P/usr/lib/volclone/shim/zfs"
 install -D -m 0644 "java-bindings/target/volclone-$VERSION.jar" "$P/usr/share/java/volclone-$VERSION.jar"
 ln -s "volclone-$VERSION.jar" "$P/usr/share/java/volclone.jar"
 install -D -m 0644 target/release/libvolclone_jni.so "$P/usr/lib/$MULTIARCH/jni/libvolclone_jni.so"
@@ -61,7 +65,9 @@ Description: clone planner and parallel block copier for LINSTOR volumes
  .
  Contains the volclone command, the C library libvolclone (shared and
  static, header, pkg-config files) and the Java bindings (jar and JNI
- library), with man pages, shell completions and JSON Schemas.
+ library), with man pages, shell completions and JSON Schemas, and a zfs
+ shim (/usr/lib/volclone/shim/zfs) that a stock LINSTOR satellite uses once
+ `volclone linstor-shim enable` puts it first on the satellite's PATH.
 CONTROL
 (cd "$P" && find usr -type f -exec md5sum {} + | sort -k2) > "$P/DEBIAN/md5sums"
 dpkg-deb --root-owner-group -Zgzip --build "$P" "$OUT/" >/dev/null

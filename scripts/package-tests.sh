@@ -38,6 +38,19 @@ for doc in request plan; do
   cmp <(/usr/bin/volclone plan --schema "$doc") "/usr/share/volclone/schema/$doc.schema.json"
 done
 
+step "the zfs shim: shipped, enabled and disabled for linstor-satellite.service only"
+[ "$(readlink /usr/lib/volclone/shim/zfs)" = /usr/bin/volclone ] || { echo "no shim in /usr/lib/volclone/shim"; exit 1; }
+[ ! -e /etc/systemd/system/linstor-satellite.service.d/volclone-zfs-shim.conf ] || { echo "the package enabled the shim by itself"; exit 1; }
+out=$(/usr/bin/volclone linstor-shim enable --systemd-dir "$W/systemd")
+grep -q "Environment=PATH=/usr/lib/volclone/shim:" "$W/systemd/linstor-satellite.service.d/volclone-zfs-shim.conf" || { echo "$out"; exit 1; }
+/usr/bin/volclone linstor-shim disable --systemd-dir "$W/systemd" >/dev/null
+[ -z "$(ls -A "$W/systemd")" ] || { echo "disable left files: $(ls -R "$W/systemd")"; exit 1; }
+# Run as zfs with no real zfs on this host: a clear error and 127, never a loop.
+rc=0; PATH=/usr/lib/volclone/shim:/usr/bin:/bin /usr/lib/volclone/shim/zfs list 2>"$W/shim.err" || rc=$?
+if [ -x /usr/sbin/zfs ] || [ -x /sbin/zfs ]; then :; else
+  [ "$rc" = 127 ] && grep -q "no real zfs found" "$W/shim.err" || { cat "$W/shim.err"; echo "shim without a real zfs: rc $rc"; exit 1; }
+fi
+
 step "C through pkg-config: dynamic, static"
 gcc -std=c11 -Wall -Wextra -Werror volclone-copy.c -o copy-dyn $(pkg-config --cflags --libs volclone)
 gcc -std=c11 -Wall -Wextra -Werror volclone-copy.c -o copy-static $(pkg-config --cflags --libs volclone-static)

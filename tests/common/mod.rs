@@ -182,3 +182,11 @@ pub fn recreate(path: &Path, size: u64) -> bool {
     }
     reused
 }
+
+/// Whether `path` is on ext4 (where a freed inode number is handed out again at once).
+pub fn on_ext4(path: &Path) -> bool {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: statfs into a zeroed struct, with a valid C string.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    (unsafe { libc::statfs(c.as_ptr(), &mut st) } == 0) && st.f_type == 0xEF53
+}

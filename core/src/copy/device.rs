@@ -125,6 +125,10 @@ pub(super) fn open_target(path: &Path, create: bool, direct: bool, source_size: 
         }
         let f = OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| Error::io("create target", path, None, e))?;
         f.set_len(source_size).map_err(|e| Error::io("size target", path, None, e))?;
+        // The new name is durable before anything is written under it.
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::state::sync_dir(dir).map_err(|e| Error::io("fsync the directory of", path, None, e))?;
+        }
     }
     let meta = kind(path, "open target")?;
     let is_block = meta.file_type().is_block_device();

@@ -108,6 +108,7 @@ for i in 1 2 3 4; do clone_cmd $S@$SNAP5 $P/vm-four${i}_00000 > /tmp/four$i.out 
 wait
 for i in 1 2 3 4; do
   eq "four at once: clone $i succeeds" "$(rc_of /tmp/four$i.out)" 0
+  [ "$(rc_of /tmp/four$i.out)" = 0 ] || sed 's/^/    | /' /tmp/four$i.out
   eq "four at once: clone $i identical" "$(digest "$(dev $P/vm-four${i}_00000)")" "$SUM"
   ext zfs destroy "$P/vm-four${i}_00000@%" > /dev/null
 done
