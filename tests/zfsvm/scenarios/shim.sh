@@ -104,7 +104,7 @@ cleanup_linstor plain/tgt_00000 plain/src_00000 CF_00000004
 SNAP5=CF_00000005
 take_snapshot $S $SNAP5 vm-four
 for i in 1 2 3 4; do precreate $P/vm-four${i}_00000; done
-for i in 1 2 3 4; do clone_cmd $S@$SNAP5 $P/vm-four${i}_00000 > /tmp/four$i.out 2>&1 & done
+for i in 1 2 3 4; do VOLCLONE_LOG=info clone_cmd $S@$SNAP5 $P/vm-four${i}_00000 > /tmp/four$i.out 2>&1 & done
 wait
 for i in 1 2 3 4; do
   eq "four at once: clone $i succeeds" "$(rc_of /tmp/four$i.out)" 0
@@ -119,6 +119,7 @@ ext zfs destroy $S@$SNAP5 > /dev/null
 SNAP6=CF_00000006; T6=$P/vm-cancel_00000
 take_snapshot $S $SNAP6 vm-cancel
 precreate $T6
+echo "SIGTERM test starts"
 clone_cmd $S@$SNAP6 $T6 1500 > /tmp/out 2>&1
 cat /tmp/out
 check "SIGTERM: the clone fails" sh -c "test \"$(rc_of /tmp/out)\" != 0"
