@@ -143,17 +143,22 @@ take_snapshot $S $SNAP7 vm-killed
 precreate $T7
 clone_cmd $S@$SNAP7 $T7 > /tmp/out 2>&1 &
 bg=$!
-sleep 3
-for p in /proc/[0-9]*; do
-  if [ "$(readlink $p/exe 2>/dev/null)" = /host/volclone ] && tr '\0' ' ' < $p/cmdline | grep -q "receive -F $T7"; then kill -9 ${p#/proc/}; fi
-done
+# The shim's in-flight record names its pid once the stream runs: kill it then.
+rec=/run/lock/volclone/inflight/$(echo $T7 | tr / %).json
+i=0; while [ $i -lt 600 ] && ! grep -q '"bytes_done":[1-9]' "$rec" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+kpid=$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' "$rec" 2>/dev/null)
+check "SIGKILL: the shim was streaming (pid ${kpid:-none})" test -n "$kpid"
+[ -n "$kpid" ] && kill -9 "$kpid"
 wait $bg
+eq "SIGKILL: the dead shim's record is listed stale" "$($VOLCLONE linstor-shim status | grep -c 'stale: pid')" 1
 check "SIGKILL: the clone fails" sh -c "test \"$(rc_of /tmp/out)\" != 0"
 clone_cmd $S@$SNAP7 $T7 > /tmp/out 2>&1
 eq "SIGKILL: the retry succeeds" "$(rc_of /tmp/out)" 0
 eq "SIGKILL: the retry is identical" "$(digest "$(dev $T7)")" "$SUM"
 cleanup_linstor $T7 $S $SNAP7
 eq "SIGKILL: nothing stray after the retry and LINSTOR's cleanup" "$(stray)" ""
+$VOLCLONE linstor-shim cleanup > /dev/null
+eq "SIGKILL: cleanup removed the stale record" "$($VOLCLONE linstor-shim status | grep -c 'stale: pid')" 0
 
 # 8. A truncated stream: the real zfs's error, the target intact, nothing left.
 SNAP8=CF_00000008; T8=$P/vm-trunc_00000
