@@ -10,7 +10,18 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 DEB=$ROOT/$(scripts/package-deb.sh)
 W=$(mktemp -d /tmp/volclone-pkg.XXXXXX)
-cleanup() { dpkg -r volclone >/dev/null 2>&1 || true; rm -rf "$W"; }
+# dpkg, waiting while another package operation holds its lock (.ci/run builds the VM images,
+# which install packages, at the same time), up to 15 minutes.
+dpkg_waiting() {
+  local i out
+  for i in $(seq 180); do
+    if out=$(dpkg "$@" 2>&1); then return 0; fi
+    grep -q "lock" <<<"$out" || { echo "$out"; return 1; }
+    sleep 5
+  done
+  echo "$out"; return 1
+}
+cleanup() { dpkg_waiting -r volclone >/dev/null 2>&1 || true; rm -rf "$W"; }
 trap cleanup EXIT
 step() { echo "== package: $*"; }
 
@@ -18,7 +29,7 @@ step "install $(basename "$DEB")"
 if dpkg-query -W -f '${Status}' volclone 2>/dev/null | grep -q 'install ok installed'; then
   echo "volclone is already installed on this machine: remove it first (dpkg -r volclone)"; exit 1
 fi
-dpkg -i "$DEB" >/dev/null
+dpkg_waiting -i "$DEB" >/dev/null
 MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 # Nothing from the build tree from here on: a clean environment and a directory of our own.
 export PKG_CONFIG_PATH= LD_LIBRARY_PATH=
@@ -80,7 +91,7 @@ grep -q "from the copy in the jar" out
 step "remove"
 files=$(dpkg -c "$DEB" | awk '$1 !~ /^d/ {print substr($6, 2)}')
 [ "$(wc -l <<<"$files")" -ge 20 ] || { echo "the package lists only $(wc -l <<<"$files") files"; exit 1; }
-dpkg -r volclone >/dev/null
+dpkg_waiting -r volclone >/dev/null
 left=$(while read -r f; do if [ -e "$f" ] || [ -L "$f" ]; then echo "$f"; fi; done <<<"$files")
 [ -z "$left" ] || { echo "left after removal: $left"; exit 1; }
 echo "== package: all steps passed"

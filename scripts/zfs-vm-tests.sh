@@ -7,10 +7,12 @@
 # Each scenario runs with the zfs command backend; seed, snapshot and clone-block run again with
 # the libzfs_core backend (volclone built with --features libzfs-core), and matrix too when named
 # in SCENARIOS.
-# Env: ZFS_VERSIONS ("2.1 2.3" by default), SCENARIOS_<ver with _> (e.g. SCENARIOS_2_3; default:
-# every scenario for 2.1, the promises' subset PROMISES for the others), SCENARIOS (overrides both),
-# BACKENDS ("cli lzc" by default; the lzc runs are 2.1's), CRASH_POINTS_<ver> (the crash
-# scenario's kill points; default all for 2.1, "2 4 stream" for the others).
+# Two sets: by default (CI) the scenarios that carry the product's promises (PROMISES) on every
+# version, the crash scenario at kill points 2, 4 and mid-stream, the zfs command backend;
+# VM_FULL=1 (the documented full run) every scenario on 2.1 with both backends and every kill
+# point, and the promises with every kill point on the other versions.
+# Env: ZFS_VERSIONS ("2.1 2.3" by default), VM_FULL, SCENARIOS_<ver with _> (e.g. SCENARIOS_2_3),
+# SCENARIOS (overrides both), BACKENDS, CRASH_POINTS_<ver> (the crash scenario's kill points).
 # Prints per-version results and "zfs-vm: N passed, M failed"; exits non-zero on any failure.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,11 +54,8 @@ truncate -s 64M "$SHARE/faulty-read.img" "$SHARE/faulty-write.img"
 printf '[inject-error]\nevent = "write_aio"\nerrno = "5"\nsector = "20480"\nonce = "off"\n' > "$SHARE/blkdebug-write.conf"
 FAULTS_DISKS="-drive if=none,id=rbad,format=raw,file.driver=blkdebug,file.config=$SHARE/blkdebug.conf,file.image.filename=$SHARE/faulty-read.img -device virtio-blk-pci,drive=rbad,serial=faultyread -drive if=none,id=wbad,format=raw,file.driver=blkdebug,file.config=$SHARE/blkdebug-write.conf,file.image.filename=$SHARE/faulty-write.img -device virtio-blk-pci,drive=wbad,serial=faultywrite"
 VERSIONS=${ZFS_VERSIONS:-2.1 2.3}
-# The images first (cached; one at a time: the DKMS builds use both cores).
-for ver in $VERSIONS; do
-  echo "== zfs-vm: the OpenZFS $ver image (cached after the first time)"
-  ZFS_VERSION=$ver "$VM/build.sh" 2>&1 | tail -2
-done
+# The images first (cached; .ci/run builds them in the background while the other tests run).
+scripts/zfs-vm-images.sh "$VERSIONS"
 
 # run_version VER: every scenario of VER, one VM at a time; "pass fail broken..." in $SHARE/result-VER.
 run_version() {
@@ -65,11 +64,13 @@ run_version() {
   share=$SHARE/v$ver; mkdir -p "$share"
   # The version's own share: the same files (hard to share one /host between two VMs' writes).
   cp -r "$SHARE"/volclone "$SHARE"/lib.sh "$SHARE"/zfs-killer.sh "$SHARE"/zfs-failer.sh "$SHARE"/libvolclone_jni.so "$SHARE"/volclone.jar "$SHARE"/satellite "$SHARE"/gnu "$SHARE"/jre "$share/"
-  local default=$PROMISES; [ "$ver" = 2.1 ] && default=$ALL
+  local default=$PROMISES; [ "$ver" = 2.1 ] && [ "${VM_FULL:-0}" = 1 ] && default=$ALL
   local var="SCENARIOS_$key"; local scenarios=${SCENARIOS:-${!var:-$default}}
-  local cvar="CRASH_POINTS_$key"; local points=${!cvar:-}; [ -z "$points" ] && { [ "$ver" = 2.1 ] && points="1 2 3 4 5 6 7 8 stream" || points="2 4 stream"; }
+  local cvar="CRASH_POINTS_$key"; local points=${!cvar:-}
+  [ -z "$points" ] && { [ "${VM_FULL:-0}" = 1 ] && points="1 2 3 4 5 6 7 8 stream" || points="2 4 stream"; }
   echo "$points" > "$share/crash-points"
-  local backends=${BACKENDS:-cli lzc}; [ "$ver" != 2.1 ] && backends=cli
+  local backends=${BACKENDS:-cli}; [ -z "${BACKENDS:-}" ] && [ "${VM_FULL:-0}" = 1 ] && [ "$ver" = 2.1 ] && backends="cli lzc"
+  [ "$ver" != 2.1 ] && backends=cli
   for backend in $backends; do
     echo "$backend" > "$share/backend"
     for sc in $scenarios; do

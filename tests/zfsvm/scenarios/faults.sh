@@ -262,7 +262,8 @@ zfs destroy -r $P/t; zfs destroy $P/src@CF_bad
 
 # ---- the JVM holding an execute, killed with SIGKILL --------------------------------------------
 export LD_LIBRARY_PATH=/host/jre/lib:/host/jre/lib/server:/host/jre/syslib
-jvm() { /host/jre/bin/java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dvolclone.library.path=/host/libvolclone_jni.so -cp /host/volclone.jar:/host/satellite ExecuteOnce "$@"; }
+# (exec: the job's pid is the JVM's, so the SIGKILL below kills the JVM itself)
+jvm() { exec /host/jre/bin/java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dvolclone.library.path=/host/libvolclone_jni.so -cp /host/volclone.jar:/host/satellite ExecuteOnce "$@"; }
 req() { # STRATEGY-forcing request: SRC TGT FORBID...
   cat <<J
 {"version": 1,
@@ -280,8 +281,9 @@ for mode in "mid-copy:\"ZFS_COPY\", \"ZFS_RAW_COPY\"" "mid-stream:\"DD\""; do
   jvm /tmp/req.json 2097152 > /tmp/out 2>&1 &
   jpid=$!; sleep 12; kill -9 $jpid; wait $jpid 2>/dev/null
   check "JVM SIGKILL $name: it was killed mid-way" sh -c "! grep -q '^done' /tmp/out"
-  jvm /tmp/req.json 0 > /tmp/rerun 2>&1
+  (jvm /tmp/req.json 0) > /tmp/rerun 2>&1
   check "JVM SIGKILL $name: a new JVM's rerun succeeds" grep -q '^done' /tmp/rerun
+  grep -q '^done' /tmp/rerun || cat /tmp/out /tmp/rerun
   clean_clone "JVM SIGKILL $name"
   row "SIGKILL of the JVM holding an execute, $name" "the JVM is gone; $(head -1 /tmp/out)" "$(grep '^done' /tmp/rerun | cut -c1-80); identical, nothing stray"
   zfs destroy $P/t
