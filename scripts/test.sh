@@ -3,7 +3,8 @@
 # the Rust tests, the C ABI tests (with the ABI check), the Java (JNI) tests and the Java API
 # check, the Maven build of the Java artifact, the Debian package (installed and used), the fuzz
 # targets, and the real-OpenZFS VM scenarios that carry the promises (2.1 and 2.3 at the same
-# time; VM_FULL=1 scripts/zfs-vm-tests.sh is the full run). Prints each part's time at the end; exits non-zero on the first failing part.
+# time; VM_FULL=1 scripts/zfs-vm-tests.sh is the full run). Prints each part's time at the end;
+# exits non-zero on the first failing part.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
