@@ -49,6 +49,26 @@ fn loop_to_loop_read_only_source_direct_and_buffered() {
     assert_same_prefix(&s, &dst.dev, size);
 }
 
+/// A claim that ends a moment later (a forked child that still holds a copy of the descriptor
+/// until its exec) is waited out; one that stays is refused as busy (above).
+#[test]
+fn a_claim_released_within_the_grace_is_waited_out() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, b) = (d.path().join("s"), d.path().join("b"));
+    make_image(&s, &[Piece::Data(MIB)], 37);
+    make_sparse(&b, MIB);
+    let Some(lo) = Loop::attach(&b, false, "a_claim_released_within_the_grace_is_waited_out") else { return };
+    let holder = OpenOptions::new().read(true).custom_flags(libc::O_EXCL).open(&lo.dev).unwrap();
+    std::thread::scope(|sc| {
+        sc.spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            drop(holder);
+        });
+        run(&s, &lo.dev, &CopyOptions::default()).unwrap();
+    });
+    assert_same_prefix(&s, &lo.dev, MIB);
+}
+
 #[test]
 fn device_sizes_come_from_the_device() {
     let d = tempfile::tempdir().unwrap();

@@ -133,7 +133,7 @@ pub(super) fn open_target(path: &Path, create: bool, direct: bool, source_size: 
     let meta = kind(path, "open target")?;
     let is_block = meta.file_type().is_block_device();
     let flags = libc::O_CLOEXEC | if is_block { libc::O_EXCL } else { 0 };
-    let (file, direct) = open_maybe_direct(path, true, flags, direct, notes).map_err(|e| match e.raw_os_error() {
+    let (file, direct) = open_exclusive(path, flags, direct, notes).map_err(|e| match e.raw_os_error() {
         Some(libc::EBUSY) => Error::Busy {
             path: path.into(),
             detail: "exclusive open (O_EXCL) refused: mounted, or held by another driver such as DRBD or device-mapper; unmount or close it, or pick another target".into(),
@@ -145,6 +145,26 @@ pub(super) fn open_target(path: &Path, create: bool, direct: bool, source_size: 
     let buffered = if direct { Some(open(path, true, libc::O_CLOEXEC).map_err(|e| Error::io("open target", path, None, e))?) } else { None };
     let holes = (!is_block).then(|| DataMap::of_file(&file, size));
     Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct, holes })
+}
+
+/// How long an exclusive open keeps retrying EBUSY before calling the target busy.
+const BUSY_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Opens the target; EBUSY is retried for [`BUSY_GRACE`]. Why: a process that forks (a JVM
+/// satellite, a test harness) hands its children a copy of every descriptor until their exec
+/// closes it, so right after a cancelled copy closes the device, a child forked a moment earlier
+/// may still hold the exclusive claim for a few milliseconds. A real holder (a mount, DRBD,
+/// device-mapper) still holds it after the grace and is refused as busy.
+fn open_exclusive(path: &Path, flags: i32, direct: bool, notes: &mut Vec<String>) -> io::Result<(File, bool)> {
+    let started = std::time::Instant::now();
+    loop {
+        match open_maybe_direct(path, true, flags, direct, notes) {
+            Err(e) if e.raw_os_error() == Some(libc::EBUSY) && started.elapsed() < BUSY_GRACE => {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// What the zeroing layer needs to know of the target.
