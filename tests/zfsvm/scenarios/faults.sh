@@ -1,7 +1,8 @@
 #!/bin/sh
 # The fault matrix: faults injected under block copies (dm-error, dm-flakey, dm-delay tables,
 # qemu blkdebug on a source disk and a target disk, a read-only target, full thin pools, a
-# device removed, a source that grows), under ZFS clones (a pool filling up, a corrupted stream,
+# device removed, a source that grows), under ZFS clones (a pool filling up, the target's key
+# unloaded, the pool exported or suspended, a corrupted stream,
 # a `zfs` that fails its Nth call with an error volclone never saw, for every N) and under the
 # process (SIGKILL of the JVM holding an execute, mid-copy and mid-stream). Every row checks: the
 # error names the operation, the object and (for I/O) the byte offset; the source is unchanged;
@@ -16,7 +17,9 @@ dmsetup() { DM_DISABLE_UDEV=1 /usr/sbin/dmsetup "$@"; }
 MIB=1048576
 # row NAME SEEN RERUN: the matrix line (what the user saw, how the rerun ended).
 row() { echo "ROW | $1 | $2 | $3"; }
-err1() { grep -E 'volclone: ' /tmp/out | tail -1 | sed 's/^volclone: //' | cut -c1-160; }
+# short() keeps a row readable: a command line in backquotes becomes `...` (the log has it whole).
+short() { sed -e 's/`[^`]*`/`...`/g' | cut -c1-160; }
+err1() { grep -E 'volclone: ' /tmp/out | tail -1 | sed 's/^volclone: //' | short; }
 # copy_fails NAME REGEX CMD...: CMD fails, its error matches REGEX (operation, object, offset).
 copy_fails() {
   n=$1; re=$2; shift 2
@@ -243,6 +246,93 @@ clean_clone "pool full"
 row "the receiving pool fills up mid-stream" "$SEEN" "identical, nothing stray"
 zfs destroy $P/t
 
+# The target's key unloaded mid-stream (the target under its own encryption root).
+dd if=/dev/urandom of=/root/k2 bs=32 count=1 2>/dev/null
+zfs create -o encryption=aes-256-gcm -o keyformat=raw -o keylocation=file:///root/k2 tmp-pool/enc2
+zfs create -s -V 48M -o volmode=dev tmp-pool/enc2/t
+$VOLCLONE clone --quiet --rate 4M $P/src tmp-pool/enc2/t > /tmp/out 2>&1 &
+cpid=$!; sleep 3
+zfs unload-key tmp-pool/enc2 > /tmp/unload 2>&1; urc=$?
+echo "unload-key mid-stream: rc $urc: $(cat /tmp/unload)"
+wait $cpid; rc=$?
+[ $urc = 0 ] && zfs load-key tmp-pool/enc2
+if [ $rc = 0 ]; then
+  SEEN="nothing: zfs refuses the unload ($(head -1 /tmp/unload | cut -c1-60)), the clone completes"
+else
+  check "key unloaded mid-stream: the error names the command and zfs's text" grep -qE "command .zfs .* failed" /tmp/out
+  SEEN=$(err1)
+  eq "key unloaded mid-stream: the pre-created target is kept" "$(zfs list -H -o name tmp-pool/enc2/t)" tmp-pool/enc2/t
+  $VOLCLONE clone --quiet $P/src tmp-pool/enc2/t > /tmp/rerun 2>&1
+  check "key unloaded mid-stream: the rerun succeeds" test $? = 0
+fi
+eq "key unloaded mid-stream: identical" "$(digest "$(dev tmp-pool/enc2/t)")" "$ZSUM"
+eq "key unloaded mid-stream: encrypted under its own root" "$(prop encryptionroot tmp-pool/enc2/t)" tmp-pool/enc2
+eq "key unloaded mid-stream: nothing stray" "$(stray)" ""
+row "the target's key unloaded mid-stream (\`zfs unload-key\` of its encryption root)" "$SEEN" "identical, nothing stray"
+zfs destroy -r tmp-pool/enc2
+
+# A pool of its own on a dm device (/dev/vdb from 256 MiB), for an export and a suspension mid-stream.
+mk zdisk "0 524288 linear $D 524288"
+zpool create -f -o failmode=wait -O compression=off sus /dev/mapper/zdisk
+zfs create -o encryption=aes-256-gcm -o keyformat=raw -o keylocation=file:///root/k sus/enc
+health() { timeout 20 zpool list -H -o health sus 2>&1; }
+# (a finished clone, its fault gone: identical, encrypted under sus/enc, nothing stray)
+sus_ok() {
+  eq "$1: identical" "$(digest "$(dev sus/enc/t)")" "$ZSUM"
+  eq "$1: encrypted under the target pool's root" "$(prop encryptionroot sus/enc/t)" sus/enc
+  eq "$1: nothing stray" "$(stray)" ""
+}
+# sus_rerun NAME: the clone again after its fault is gone.
+sus_rerun() {
+  $VOLCLONE clone --quiet $P/src sus/enc/t > /tmp/rerun 2>&1
+  check "$1: the rerun succeeds" test $? = 0
+}
+
+# The receiving pool exported mid-stream.
+zfs create -s -V 48M -o volmode=dev sus/enc/t
+$VOLCLONE clone --quiet --rate 4M $P/src sus/enc/t > /tmp/out 2>&1 &
+cpid=$!; sleep 3
+timeout 60 zpool export sus > /tmp/export 2>&1; erc=$?
+wait $cpid; rc=$?
+echo "zpool export mid-stream: rc $erc: $(cat /tmp/export); the clone: rc $rc"
+if [ $erc = 0 ]; then
+  check "pool exported mid-stream: the clone fails" test $rc != 0
+  SEEN=$(err1)
+  zpool import -d /dev/mapper sus && zfs load-key sus/enc
+  sus_rerun "pool exported mid-stream"
+else
+  check "pool exported mid-stream: refused by zfs, the clone completes" test $rc = 0
+  SEEN="nothing: zfs refuses the export ($(head -1 /tmp/export | cut -c1-60)), the clone completes"
+fi
+sus_ok "pool exported mid-stream"
+row "the receiving pool exported mid-stream (\`zpool export\`)" "$SEEN" "identical, nothing stray"
+zfs destroy sus/enc/t
+
+# The receiving pool suspended mid-stream (its only disk turns to dm-error; failmode=wait), then
+# brought back (the disk restored, \`zpool clear\`).
+zfs create -s -V 48M -o volmode=dev sus/enc/t
+$VOLCLONE clone --quiet --rate 4M $P/src sus/enc/t > /tmp/out 2>&1 &
+cpid=$!; sleep 3
+mk zdisk "0 524288 error"
+i=0; while [ $i -lt 30 ] && [ "$(health)" != SUSPENDED ]; do sleep 1; i=$((i + 1)); done
+eq "pool suspended mid-stream: the pool is suspended" "$(health)" SUSPENDED
+check "pool suspended mid-stream: the clone waits for it" kill -0 $cpid
+mk zdisk "0 524288 linear $D 524288"
+timeout 60 zpool clear sus
+i=0; while [ $i -lt 30 ] && [ "$(health)" != ONLINE ]; do sleep 1; i=$((i + 1)); done
+eq "pool suspended mid-stream: zpool clear brings it back" "$(health)" ONLINE
+wait $cpid; rc=$?
+if [ $rc = 0 ]; then
+  SEEN="nothing but the wait: the clone goes on with the pool and completes"
+else
+  SEEN=$(err1)
+  sus_rerun "pool suspended mid-stream"
+fi
+sus_ok "pool suspended mid-stream"
+row "the receiving pool suspended mid-stream (its disk fails, failmode=wait), then cleared" "$SEEN" "identical, nothing stray"
+zpool destroy sus
+dmsetup remove zdisk
+
 # A corrupted stream, through the zfs shim (LINSTOR's pipeline with bytes flipped in the middle).
 mkdir -p /shim && ln -sf /host/volclone /shim/zfs
 zfs snapshot $P/src@CF_bad
@@ -251,7 +341,7 @@ PATH=/shim:$PATH sh -c "zfs send --embed --large-block $P/src@CF_bad | (head -c 
 rc=$?
 check "corrupted stream: fails (rc $rc)" test $rc != 0
 check "corrupted stream: the real zfs's error text" grep -qiE "cannot receive|checksum|invalid" /tmp/out
-SEEN=$(tail -1 /tmp/out | cut -c1-160)
+SEEN=$(tail -1 /tmp/out | short)
 eq "corrupted stream: no snapshot on the target" "$(zfs list -H -t snapshot -o name -r $P/t)" ""
 eq "corrupted stream: nothing left" "$(zfs list -H -o name -t all | grep -c volclone)" 0
 PATH=/shim:$PATH sh -c "zfs send --embed --large-block $P/src@CF_bad | zfs receive -F $P/t" > /tmp/rerun 2>&1
