@@ -154,7 +154,9 @@ row "a slow target (dm-delay 200 ms) cancelled with SIGINT" "$SEEN (after $((t1 
 
 # ---- thin pools out of space ------------------------------------------------------------------
 pvcreate -ff -y /dev/vdc > /dev/null && vgcreate vg /dev/vdc > /dev/null
-lvcreate -y --type thin-pool -L 16M --errorwhenfull y -n pool vg > /dev/null
+lvcreate -y --type thin-pool -L 16M -n pool vg > /dev/null
+# (lvcreate takes --errorwhenfull for no thin pool: lvchange sets it)
+lvchange --errorwhenfull y vg/pool > /dev/null
 lvcreate -y -V 48M -T vg/pool -n t > /dev/null
 TL=/dev/vg/t
 copy_fails "dm-thin pool out of space" "(write target|zero) $TL at byte offset [0-9]+: No space left" $VOLCLONE copy --quiet $S $TL
