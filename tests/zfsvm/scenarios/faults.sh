@@ -375,12 +375,27 @@ for mode in "mid-copy:\"ZFS_COPY\", \"ZFS_RAW_COPY\"" "mid-stream:\"DD\""; do
   zfs create -s -V 48M -o volmode=dev $P/t
   req "$forbid" > /tmp/req.json
   jvm /tmp/req.json 2097152 > /tmp/out 2>&1 &
-  jpid=$!; sleep 12; kill -9 $jpid; wait $jpid 2>/dev/null
-  check "JVM SIGKILL $name: it was killed mid-way" sh -c "! grep -q '^done' /tmp/out"
+  jpid=$!
+  # Killed only once the work is under way: a durable checkpoint (block copy), a partial
+  # receive (stream); a JVM starts slowly under emulation.
+  i=0
+  while [ $i -lt 180 ]; do
+    case $name in
+      mid-copy) $VOLCLONE checkpoints 2>/dev/null | grep -q '\.json' && break ;;
+      *) zfs list -H -o name $P/t.volclone-tmp > /dev/null 2>&1 && break ;;
+    esac
+    sleep 1; i=$((i + 1))
+  done
+  sleep 3; kill -9 $jpid; wait $jpid 2>/dev/null
+  check "JVM SIGKILL $name: it was killed mid-way" sh -c "grep -q '^chosen' /tmp/out && ! grep -q '^done' /tmp/out"
   (jvm /tmp/req.json 0) > /tmp/rerun 2>&1
   check "JVM SIGKILL $name: a new JVM's rerun succeeds" grep -q '^done' /tmp/rerun
   grep -q '^done' /tmp/rerun || cat /tmp/out /tmp/rerun
   clean_clone "JVM SIGKILL $name"
+  case $name in
+    mid-copy) check "JVM SIGKILL mid-copy: the rerun resumed the copy" grep -q 'resumed=[1-9]' /tmp/rerun ;;
+    *) check "JVM SIGKILL mid-stream: the rerun resumed the receive" grep -q 'saved=[1-9]' /tmp/rerun ;;
+  esac
   row "SIGKILL of the JVM holding an execute, $name" "the JVM is gone; $(head -1 /tmp/out)" "$(grep '^done' /tmp/rerun | cut -c1-80); identical, nothing stray"
   zfs destroy $P/t
 done
