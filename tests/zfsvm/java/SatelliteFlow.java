@@ -56,9 +56,10 @@ public final class SatelliteFlow {
     }
 
     private static Path dev(String name) throws Exception {
+        // As LINSTOR's DeviceUtils.waitUntilDeviceVisible: wait for the path, not for udev's
+        // whole queue (a source written meanwhile keeps that queue busy with change events).
         Path p = Path.of("/dev/zvol/" + name);
-        sh("udevadm", "settle");
-        for (int i = 0; i < 100 && !Files.exists(p); i++) {
+        for (int i = 0; i < 300 && !Files.exists(p); i++) {
             Thread.sleep(100);
         }
         return p;
