@@ -283,12 +283,15 @@ public final class SatelliteFlow {
         String argvTgt = p + "/argv-clone_00000";
         String wantArgv = snapshotDigest(srcs.get(1) + "@" + cf5b);
         openTarget(argvTgt, true, 65536);
+        // (its output goes to a file: destroy() closes the process's streams)
+        Path killedLog = Files.createTempFile("volclone-killed", ".log");
         Process killed = new ProcessBuilder("/host/volclone", "clone", "--quiet", "--rate", "4M", srcs.get(1) + "@" + cf5b, argvTgt)
-            .redirectErrorStream(true).start();
+            .redirectErrorStream(true).redirectOutput(killedLog.toFile()).start();
         Thread.sleep(3000);
         killed.destroy(); // SIGTERM, as CloneDaemon.shutdown()
-        String killedOut = new String(killed.getInputStream().readAllBytes());
-        check("tier (b): SIGTERM ends volclone with a failure status", killed.waitFor() == 1, killedOut);
+        int killedStatus = killed.waitFor();
+        String killedOut = Files.readString(killedLog);
+        check("tier (b): SIGTERM ends volclone with a failure status", killedStatus == 1, killedOut);
         check("tier (b): after the SIGTERM nothing of volclone's is left", leftovers().isEmpty(), leftovers());
         Process again = new ProcessBuilder("/host/volclone", "clone", "--quiet", srcs.get(1) + "@" + cf5b, argvTgt).redirectErrorStream(true).start();
         String againOut = new String(again.getInputStream().readAllBytes());
