@@ -29,6 +29,7 @@ pub(super) fn wait_for(name: &str, device: Option<&Path>) {
         .stderr(std::process::Stdio::null())
         .status();
     let start = Instant::now();
+    let mut nudged = Instant::now();
     loop {
         let now = device_of(name);
         let ready = match device {
@@ -47,6 +48,31 @@ pub(super) fn wait_for(name: &str, device: Option<&Path>) {
             );
             return;
         }
+        // A link can be lost for good: the old target's remove event, handled after the rename's
+        // change event, takes the name away from the renamed zvol (seen on OpenZFS 2.1 with four
+        // swaps at once). Asking udev to look at the device again makes it claim the name.
+        if nudged.elapsed() > NUDGE_EVERY {
+            nudge(device);
+            nudged = Instant::now();
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// How long a link may stay wrong before udev is asked to look at the device again.
+const NUDGE_EVERY: Duration = Duration::from_secs(3);
+
+/// `udevadm trigger --action=change` for `device` (every zvol where it is unknown), then settle.
+fn nudge(device: Option<&Path>) {
+    let mut cmd = std::process::Command::new("udevadm");
+    cmd.args(["trigger", "--action=change"]);
+    match device {
+        Some(d) => cmd.arg(d),
+        None => cmd.args(["--subsystem-match=block", "--sysname-match=zd*"]),
+    };
+    let quiet = |c: &mut std::process::Command| {
+        let _ = c.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).status();
+    };
+    quiet(&mut cmd);
+    quiet(std::process::Command::new("udevadm").args(["settle", "--timeout=5"]));
 }
