@@ -62,6 +62,23 @@ pub(super) fn wait_for(name: &str, device: Option<&Path>) {
 /// How long a link may stay wrong before udev is asked to look at the device again.
 const NUDGE_EVERY: Duration = Duration::from_secs(3);
 
+/// Waits until `/dev/zvol/<name>` is gone: the destroyed target's remove event handled before
+/// the rename gives the name to another zvol. Handled after it, that event takes the name away
+/// from the renamed zvol for good (seen on OpenZFS 2.1 with four swaps at once).
+pub(super) fn wait_gone(name: &str) {
+    if !Path::new("/dev/zvol").exists() {
+        return;
+    }
+    let start = Instant::now();
+    while device_of(name).is_some() {
+        if start.elapsed() > SETTLE {
+            tracing::warn!("/dev/zvol/{name} still there {} s after its zvol was destroyed: is udev running?", SETTLE.as_secs());
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// `udevadm trigger --action=change` for `device` (every zvol where it is unknown), then settle.
 fn nudge(device: Option<&Path>) {
     let mut cmd = std::process::Command::new("udevadm");

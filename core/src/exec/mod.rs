@@ -557,8 +557,12 @@ impl Run<'_> {
             StepOp::ZfsDestroySnapshot { snapshot } => zfs.destroy(snapshot)?,
             StepOp::ZfsRename { from, to } => {
                 let device = devlink::device_of(from);
+                let target = to == &self.req.target.volume && self.req.target.provider.is_zfs();
+                if target {
+                    devlink::wait_gone(to);
+                }
                 zfs.rename(from, to)?;
-                if to == &self.req.target.volume && self.req.target.provider.is_zfs() {
+                if target {
                     devlink::wait_for(to, device.as_deref());
                 }
             }
