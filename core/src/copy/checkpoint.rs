@@ -160,9 +160,14 @@ impl State {
             return Err("a chunk layout no copy makes".into());
         }
         let segs = st.layout.segments();
+        let mut seen = std::collections::HashSet::with_capacity(st.done.len());
         for (s, h) in &st.done {
             if *s >= segs || u64::from_str_radix(h, 16).is_err() || h.len() != 16 {
                 return Err(format!("segment {s} with hash {h:?} does not fit the layout"));
+            }
+            // A segment listed twice would be counted twice as done (found by the fuzzer).
+            if !seen.insert(*s) {
+                return Err(format!("segment {s} is listed twice"));
             }
         }
         Ok(st)

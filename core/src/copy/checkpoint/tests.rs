@@ -247,3 +247,12 @@ fn zero_hash_matches_hashing_zeros() {
     assert_eq!(cp.zero_hash(3 * CHUNK as u64, 5), chunk_hash(&[0; 5], 3 * CHUNK as u64));
     assert_ne!(chunk_hash(&[0; CHUNK], 0), chunk_hash(&[0; CHUNK], 4096), "equal chunks at different offsets hash apart");
 }
+
+/// Fuzzer find (checkpoint_file, 2026-12-03): a segment listed twice was counted twice, so the
+/// file claimed more bytes than its layout has. It is set aside now.
+#[test]
+fn a_segment_listed_twice_is_refused() {
+    let text = r#"{"version":2,"run_id":"e685d3b8dc","target_marked":true,"source":{"path"                                             :"/tmp/tmp.ubq2XGsZUC/s","size":25165824,"id":{"kind":"file","dev":65024,"ino":9994387,"born":[1796285712,928061252],"generation":75407324,"modified":[     85713,284061262]}},"target":{"path":"/tmp/tmp.ubq2XGsZUC/t","size":25165824,"id":{"kind":"file","dev":65024,"ino":9994403,"born":[1796285713,300061263],"generation":4134319974,"modified":null}},"layout":{"size":2516584,"chunk":1048576,"seg_chunks":1},"done":[[0,"7f0bf2568747a942"],[1,"be06825ed4de98f8"],[1,"3eed159a6aa03268"]]}"#;
+    let e = super::parse_file(text).unwrap_err();
+    assert!(e.contains("segment 1 is listed twice"), "{e}");
+}
