@@ -23,11 +23,7 @@ pub(super) fn wait_for(name: &str, device: Option<&Path>) {
     if device.is_none() && !Path::new("/dev/zvol").exists() {
         return;
     }
-    let _ = std::process::Command::new("udevadm")
-        .args(["settle", "--timeout=10"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status();
+    udevadm(&["settle", "--timeout=10"]);
     let start = Instant::now();
     let mut nudged = Instant::now();
     loop {
@@ -48,9 +44,8 @@ pub(super) fn wait_for(name: &str, device: Option<&Path>) {
             );
             return;
         }
-        // A link can be lost for good: the old target's remove event, handled after the rename's
-        // change event, takes the name away from the renamed zvol (seen on OpenZFS 2.1 with four
-        // swaps at once). Asking udev to look at the device again makes it claim the name.
+        // A safety net beside `wait_gone`: a link that stays wrong gets the device looked at
+        // again (on its own this did not cure the lost link seen on OpenZFS 2.1).
         if nudged.elapsed() > NUDGE_EVERY {
             nudge(device);
             nudged = Instant::now();
@@ -81,15 +76,18 @@ pub(super) fn wait_gone(name: &str) {
 
 /// `udevadm trigger --action=change` for `device` (every zvol where it is unknown), then settle.
 fn nudge(device: Option<&Path>) {
-    let mut cmd = std::process::Command::new("udevadm");
-    cmd.args(["trigger", "--action=change"]);
-    match device {
-        Some(d) => cmd.arg(d),
-        None => cmd.args(["--subsystem-match=block", "--sysname-match=zd*"]),
-    };
-    let quiet = |c: &mut std::process::Command| {
-        let _ = c.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).status();
-    };
-    quiet(&mut cmd);
-    quiet(std::process::Command::new("udevadm").args(["settle", "--timeout=5"]));
+    match device.and_then(|d| d.to_str()) {
+        Some(d) => udevadm(&["trigger", "--action=change", d]),
+        None => udevadm(&["trigger", "--action=change", "--subsystem-match=block", "--sysname-match=zd*"]),
+    }
+    udevadm(&["settle", "--timeout=5"]);
+}
+
+/// Runs `udevadm ARGS`, quietly: udev's answer changes nothing here, the link check decides.
+fn udevadm(args: &[&str]) {
+    let _ = std::process::Command::new("udevadm")
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
 }
