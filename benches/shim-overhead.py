@@ -13,10 +13,12 @@ import os, statistics, subprocess, sys, tempfile, time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 real = sys.argv[1] if len(sys.argv) > 1 else next((p for p in ("/usr/sbin/zfs", "/sbin/zfs") if os.path.exists(p)), "/bin/true")
 n = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
-volclone = os.path.join(ROOT, "target/release/volclone")
+# What the package ships: volclone and the static pass-through beside it; the shim directory's
+# zfs is a link to the pass-through (as `volclone linstor-shim install` makes it).
 subprocess.run(["cargo", "build", "--release", "-q", "--bin", "volclone"], cwd=ROOT, check=True)
+subprocess.run([os.path.join(ROOT, "scripts/build-shim.sh")], cwd=ROOT, check=True)
 d = tempfile.mkdtemp()
-os.symlink(volclone, os.path.join(d, "zfs"))
+os.symlink(os.path.join(ROOT, "target/release/volclone-zfs"), os.path.join(d, "zfs"))
 argv = ["list", "-r", "-H", "-p", "-o", "name,refer,volsize,type,volblocksize,origin,clones", "-t", "volume,snapshot", "tank"]
 env = dict(os.environ, VOLCLONE_REAL_ZFS=real)
 through, direct = [], []

@@ -16,14 +16,17 @@ rm -rf "$P"; mkdir -p "$P/DEBIAN"
 
 cargo build --release --quiet --bin volclone --features libzfs-core
 cargo build --release --quiet -p volclone-jni
+scripts/build-shim.sh
 (cd java-bindings && mvn -q -B -DskipTests package) >/dev/null
 DESTDIR=$P LIBDIR=lib/$MULTIARCH scripts/install.sh /usr >/dev/null
 
 install -D -m 0755 target/release/volclone "$P/usr/bin/volclone"
-# The zfs shim's directory: `zfs` is volclone under that name. No service uses it until
-# `volclone linstor-shim enable` (a drop-in for linstor-satellite.service).
+install -D -m 0755 target/release/volclone-zfs "$P/usr/bin/volclone-zfs"
+# The zfs shim's directory: `zfs` is the small static pass-through, which execs volclone beside
+# it for LINSTOR's receive. No service uses it until `volclone linstor-shim enable` (a drop-in
+# for linstor-satellite.service).
 mkdir -p "$P/usr/lib/volclone/shim"
-ln -s /usr/bin/volclone "$P/usr/lib/volclone/shim/zfs"
+ln -s /usr/bin/volclone-zfs "$P/usr/lib/volclone/shim/zfs"
 install -D -m 0644 "java-bindings/target/volclone-$VERSION.jar" "$P/usr/share/java/volclone-$VERSION.jar"
 ln -s "volclone-$VERSION.jar" "$P/usr/share/java/volclone.jar"
 install -D -m 0644 target/release/libvolclone_jni.so "$P/usr/lib/$MULTIARCH/jni/libvolclone_jni.so"

@@ -50,7 +50,9 @@ for doc in request plan; do
 done
 
 step "the zfs shim: shipped, enabled and disabled for linstor-satellite.service only"
-[ "$(readlink /usr/lib/volclone/shim/zfs)" = /usr/bin/volclone ] || { echo "no shim in /usr/lib/volclone/shim"; exit 1; }
+[ "$(readlink /usr/lib/volclone/shim/zfs)" = /usr/bin/volclone-zfs ] || { echo "no shim in /usr/lib/volclone/shim"; exit 1; }
+# The pass-through starts on every zfs call a satellite makes: shipped statically linked.
+ldd /usr/bin/volclone-zfs 2>&1 | grep -q "not a dynamic executable\|statically linked" || { ldd /usr/bin/volclone-zfs; echo "volclone-zfs is dynamically linked"; exit 1; }
 [ ! -e /etc/systemd/system/linstor-satellite.service.d/volclone-zfs-shim.conf ] || { echo "the package enabled the shim by itself"; exit 1; }
 out=$(/usr/bin/volclone linstor-shim enable --systemd-dir "$W/systemd")
 grep -q "Environment=PATH=/usr/lib/volclone/shim:" "$W/systemd/linstor-satellite.service.d/volclone-zfs-shim.conf" || { echo "$out"; exit 1; }

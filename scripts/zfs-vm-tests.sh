@@ -23,9 +23,10 @@ ALL="seed snapshot crash retry shim satellite faults matrix clone-block failure 
 # re-created targets, LINSTOR's sequence (fork and shim), zeroing.
 PROMISES="seed snapshot crash retry shim satellite zeroing"
 cargo build --release --quiet --bin volclone --features libzfs-core
+scripts/build-shim.sh
 SHARE=$(mktemp -d /tmp/volclone-vm.XXXXXX)
 trap 'rm -rf "$SHARE"' EXIT
-cp target/release/volclone "$VM/lib.sh" "$VM/zfs-killer.sh" "$VM/zfs-failer.sh" "$SHARE/"
+cp target/release/volclone target/release/volclone-zfs "$VM/lib.sh" "$VM/zfs-killer.sh" "$VM/zfs-failer.sh" "$SHARE/"
 # The satellite scenario's Java side: libvolclone_jni, the jar, the test programs, and a jlink'ed
 # runtime (java.base + java.logging, cached under target/) with the two system libraries the JVM
 # needs that the guest lacks.
@@ -63,7 +64,7 @@ run_version() {
   out=$(ls -d /var/cache/zfsvm/out-"$ver".* | tail -1)
   share=$SHARE/v$ver; mkdir -p "$share"
   # The version's own share: the same files (hard to share one /host between two VMs' writes).
-  cp -r "$SHARE"/volclone "$SHARE"/lib.sh "$SHARE"/zfs-killer.sh "$SHARE"/zfs-failer.sh "$SHARE"/libvolclone_jni.so "$SHARE"/volclone.jar "$SHARE"/satellite "$SHARE"/gnu "$SHARE"/jre "$share/"
+  cp -r "$SHARE"/volclone "$SHARE"/volclone-zfs "$SHARE"/lib.sh "$SHARE"/zfs-killer.sh "$SHARE"/zfs-failer.sh "$SHARE"/libvolclone_jni.so "$SHARE"/volclone.jar "$SHARE"/satellite "$SHARE"/gnu "$SHARE"/jre "$share/"
   local default=$PROMISES; [ "$ver" = 2.1 ] && [ "${VM_FULL:-0}" = 1 ] && default=$ALL
   local var="SCENARIOS_$key"; local scenarios=${SCENARIOS:-${!var:-$default}}
   local cvar="CRASH_POINTS_$key"; local points=${!cvar:-}

@@ -205,7 +205,8 @@ enum Generate {
 /// `volclone linstor-shim ...`.
 #[derive(Subcommand)]
 enum ShimAction {
-    /// Make DIR hold a `zfs` that is volclone (a symlink); put DIR first on a PATH to use it.
+    /// Make DIR hold a `zfs` that is volclone's pass-through `volclone-zfs` (a symlink to the one
+    /// beside this volclone); put DIR first on a PATH to use it.
     Install {
         /// The directory (created if missing).
         dir: PathBuf,
@@ -586,16 +587,25 @@ fn linstor_shim(action: ShimAction) -> Result<ExitCode, Error> {
     match action {
         ShimAction::Install { dir } => {
             let me = std::env::current_exe().and_then(std::fs::canonicalize).map_err(|e| Error::io("find", "volclone's own executable", None, e))?;
+            let pass = me.with_file_name(real::PASS_THROUGH);
+            if !pass.is_file() {
+                return Err(Error::InvalidArgument(format!("{} is missing: install volclone's two programs side by side (the package does)", pass.display())));
+            }
             std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, None, e))?;
             let link = dir.join("zfs");
             match std::fs::read_link(&link) {
-                Ok(to) if to == me => {}
-                Ok(_) | Err(_) if link.symlink_metadata().is_ok() => {
-                    return Err(Error::InvalidArgument(format!("{} exists and is not a link to {}: remove it first", link.display(), me.display())));
+                Ok(to) if to == pass => {}
+                // An earlier shim was volclone itself under the name: ours to replace.
+                Ok(to) if to == me => {
+                    std::fs::remove_file(&link).map_err(|e| Error::io("remove", &link, None, e))?;
+                    std::os::unix::fs::symlink(&pass, &link).map_err(|e| Error::io("link", &link, None, e))?;
                 }
-                _ => std::os::unix::fs::symlink(&me, &link).map_err(|e| Error::io("link", &link, None, e))?,
+                Ok(_) | Err(_) if link.symlink_metadata().is_ok() => {
+                    return Err(Error::InvalidArgument(format!("{} exists and is not a link to {}: remove it first", link.display(), pass.display())));
+                }
+                _ => std::os::unix::fs::symlink(&pass, &link).map_err(|e| Error::io("link", &link, None, e))?,
             }
-            out!("{} -> {}: put {} first on the PATH of what should use the shim", link.display(), me.display(), dir.display());
+            out!("{} -> {}: put {} first on the PATH of what should use the shim", link.display(), pass.display(), dir.display());
         }
         ShimAction::Enable { dir, systemd_dir } => {
             let p = service::enable(&systemd_dir, &dir)?;

@@ -1,5 +1,6 @@
-//! `volclone` run as `zfs` (the shim's name on the satellite's `PATH`): dispatch only; the
-//! logic is volclone-core's `shim`. A command line it does not take over is executed as the
+//! `volclone` run as `zfs`: started by the pass-through `volclone-zfs` (the shim directory's
+//! `zfs`, src/zfs_pass.rs) for LINSTOR's `zfs receive -F <dataset>`, or under the name `zfs`.
+//! Dispatch only; the logic is volclone-core's `shim`. A command line it does not take over is executed as the
 //! real `zfs` with the same argv, environment and descriptors, and nothing of volclone's
 //! printed.
 

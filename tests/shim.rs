@@ -13,7 +13,8 @@ use std::process::{Command, Output, Stdio};
 /// $FAKE_GET says (a pre-created encrypted empty zvol, or nothing).
 const FAKE: &str = r#"#!/bin/sh
 echo "argv0=$0 args=$*"
-echo "env=$MARK"
+echo "env=$MARK${VOLCLONE_AS_ZFS:+ leaked VOLCLONE_AS_ZFS=$VOLCLONE_AS_ZFS}"
+grep -E '^Sig(Ign|Blk)' /proc/self/status
 echo "on stderr: $1" >&2
 case "$1" in
   receive) echo "stdin bytes=$(wc -c | tr -d ' ')" ;;
@@ -106,6 +107,20 @@ fn what_is_not_taken_over_reaches_the_real_zfs_unchanged() {
     }
 }
 
+/// The pass-through adds nothing of its own: a caller's ignored SIGPIPE and blocked signals reach
+/// the real zfs as they would directly (no runtime start-up resets them).
+#[test]
+fn signal_dispositions_and_mask_are_the_callers() {
+    let s = setup();
+    let p = path(&[&s.shim, &s.real]);
+    // `trap '' PIPE` ignores SIGPIPE for what the shell execs; the stand-in prints SigIgn/SigBlk.
+    let via = |zfs: &Path| run(Path::new("/bin/sh"), &["-c", "trap '' PIPE; exec \"$0\" list -H", zfs.to_str().unwrap()], &p, b"", &[]);
+    let (through, direct) = (via(&s.shim.join("zfs")), via(&s.real.join("zfs")));
+    same(&through, &direct, "list under an ignored SIGPIPE");
+    let ign = String::from_utf8_lossy(&direct.stdout).lines().find_map(|l| l.strip_prefix("SigIgn:").map(|v| u64::from_str_radix(v.trim(), 16).unwrap())).unwrap();
+    assert_ne!(ign & (1 << (libc::SIGPIPE - 1)), 0, "the test's caller did ignore SIGPIPE: {ign:x}");
+}
+
 #[test]
 fn the_shim_never_runs_itself() {
     let s = setup();
@@ -117,13 +132,24 @@ fn the_shim_never_runs_itself() {
     let p = path(&[&s.shim, &s.shim, &s.real]);
     let o = run(&s.shim.join("zfs"), &["version"], &p, b"", &[]);
     assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("args=version"), "{o:?}");
+    // LINSTOR's receive goes from the pass-through to volclone, which must skip the
+    // pass-through in its turn (both programs are volclone), then hand it to the real zfs.
+    let o = run(&s.shim.join("zfs"), &["receive", "-F", "tank/x"], &p, b"stream", &[]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("args=receive -F tank/x") && out.contains("stdin bytes=6") && !out.contains("leaked"), "{o:?}");
+    // Either program named as the real one is refused.
+    for me in [env!("CARGO_BIN_EXE_volclone"), env!("CARGO_BIN_EXE_volclone-zfs")] {
+        let o = run(&s.shim.join("zfs"), &["list"], &p, b"", &[("VOLCLONE_REAL_ZFS", me)]);
+        assert_eq!(o.status.code(), Some(127), "{me}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("is volclone itself"), "{me}: {}", String::from_utf8_lossy(&o.stderr));
+    }
 }
 
 #[test]
 fn install_makes_a_link_and_refuses_to_replace_another_file() {
     let s = setup();
     let target = std::fs::read_link(s.shim.join("zfs")).unwrap();
-    assert_eq!(target, std::fs::canonicalize(env!("CARGO_BIN_EXE_volclone")).unwrap());
+    assert_eq!(target, std::fs::canonicalize(env!("CARGO_BIN_EXE_volclone-zfs")).unwrap());
     // Again: fine (idempotent).
     let o = Command::new(env!("CARGO_BIN_EXE_volclone")).args(["linstor-shim", "install"]).arg(&s.shim).output().unwrap();
     assert!(o.status.success());

@@ -70,7 +70,7 @@ fn mix(h: u64, off: u64) -> u64 {
 
 /// xxh3 of `len` zero bytes, without a buffer of that size.
 fn zeros_xxh3(len: usize) -> u64 {
-    const Z: [u8; 65536] = [0; 65536];
+    static Z: [u8; 65536] = [0; 65536];
     let mut h = Xxh3::new();
     let mut left = len;
     while left > 0 {

@@ -57,17 +57,6 @@ pub(super) fn activate(lv: &str, on: bool) -> Result<()> {
     run_cmd(args).map(|_| ())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn only_lvms_not_found_is_a_no() {
-        assert!(super::says_not_found("  Failed to find logical volume \"vg/x\""));
-        assert!(super::says_not_found("  Volume group \"nope\" not found\n  Cannot process volume group nope"));
-        assert!(!super::says_not_found("  Giving up waiting for lock.\n  Can't get lock for vg"));
-        assert!(!super::says_not_found(""));
-    }
-}
-
 pub(super) fn run(op: &StepOp) -> Result<()> {
     match op {
         StepOp::LvmThinSnapshot { .. } => {
@@ -98,4 +87,15 @@ pub(super) fn run(op: &StepOp) -> Result<()> {
         _ => unreachable!("only LVM steps reach lvm::run"),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_lvms_not_found_is_a_no() {
+        assert!(super::says_not_found("  Failed to find logical volume \"vg/x\""));
+        assert!(super::says_not_found("  Volume group \"nope\" not found\n  Cannot process volume group nope"));
+        assert!(!super::says_not_found("  Giving up waiting for lock.\n  Can't get lock for vg"));
+        assert!(!super::says_not_found(""));
+    }
 }

@@ -20,8 +20,13 @@ pub mod real;
 pub mod service;
 pub mod takeover;
 
-/// Where the Debian package puts the shim directory (`zfs` → `/usr/bin/volclone`).
+/// Where the Debian package puts the shim directory (`zfs` → `/usr/bin/volclone-zfs`).
 pub const PACKAGE_DIR: &str = "/usr/lib/volclone/shim";
+
+/// Set (to anything) by the pass-through `volclone-zfs` when it hands LINSTOR's receive to
+/// `volclone`: run as the shim whatever argv0 is. volclone removes it from its environment
+/// first, so nothing it runs or passes through sees it.
+pub const AS_ZFS_ENV: &str = "VOLCLONE_AS_ZFS";
 
 /// Logs one line to the system log (identifier `volclone`; the journal where it runs) and to
 /// the tracing log.

@@ -6,12 +6,26 @@
 //!
 //! A candidate that is volclone is skipped (from `PATH`) or an error (named explicitly): the shim
 //! never executes itself, so a misconfiguration is an error with a message, never a loop.
+//! "Volclone" is either of its two programs, installed side by side: `volclone` and the small
+//! pass-through `volclone-zfs` that the shim directory's `zfs` is ([`selves`]).
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// The places tried after `PATH`.
 pub const FALLBACKS: [&str; 3] = ["/usr/sbin/zfs", "/sbin/zfs", "/usr/local/sbin/zfs"];
+
+/// The main program's file name.
+pub const MAIN: &str = "volclone";
+/// The small pass-through program's file name (the shim directory's `zfs` links to it).
+pub const PASS_THROUGH: &str = "volclone-zfs";
+
+/// The programs the real `zfs` must never be, for a process running as `me`: `me` itself and
+/// both of volclone's programs beside it (the pass-through execs `volclone` for a takeover, and
+/// each must see the other as itself). `me` is the resolved executable (`/proc/self/exe`).
+pub fn selves(me: &Path) -> Vec<PathBuf> {
+    vec![me.with_file_name(MAIN), me.with_file_name(PASS_THROUGH), me.to_path_buf()]
+}
 
 /// `(device, inode)` of what `p` resolves to.
 fn identity(p: &Path) -> Option<(u64, u64)> {
@@ -22,11 +36,11 @@ fn executable(p: &Path) -> bool {
     std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.mode() & 0o111 != 0)
 }
 
-/// The real `zfs` for a shim running as `me` (its own executable), with `path` (`$PATH`) and
-/// `explicit` (`$VOLCLONE_REAL_ZFS`); the error says what was tried and the fix.
+/// The real `zfs` for a shim running as `me` (its own executable; see [`selves`]), with `path`
+/// (`$PATH`) and `explicit` (`$VOLCLONE_REAL_ZFS`); the error says what was tried and the fix.
 pub fn find(me: &Path, path: Option<&str>, explicit: Option<&str>) -> Result<PathBuf, String> {
-    let mine = identity(me);
-    let is_me = |p: &Path| identity(p).is_some() && identity(p) == mine;
+    let mine: Vec<(u64, u64)> = selves(me).iter().filter_map(|p| identity(p)).collect();
+    let is_me = |p: &Path| identity(p).is_some_and(|id| mine.contains(&id));
     if let Some(e) = explicit.filter(|e| !e.is_empty()) {
         let p = PathBuf::from(e);
         if is_me(&p) {
@@ -90,6 +104,15 @@ mod tests {
         std::fs::hard_link(&me, other.join("zfs")).unwrap();
         let path2 = format!("{}:{}:{}", other.display(), shim.display(), real.display());
         assert_eq!(find(&me, Some(&path2), None).unwrap(), real.join("zfs"));
+        // The other of volclone's two programs, beside it, is volclone too (the pass-through
+        // execs the main program for a takeover; each must skip the other).
+        let sibling_dir = d.path().join("sibling");
+        std::fs::create_dir_all(&sibling_dir).unwrap();
+        exe(&d.path().join(PASS_THROUGH));
+        std::os::unix::fs::symlink(d.path().join(PASS_THROUGH), sibling_dir.join("zfs")).unwrap();
+        let path3 = format!("{}:{}", sibling_dir.display(), real.display());
+        assert_eq!(find(&me, Some(&path3), None).unwrap(), real.join("zfs"));
+        assert_eq!(find(&d.path().join(PASS_THROUGH), Some(&format!("{}:{}", shim.display(), real.display())), None).unwrap(), real.join("zfs"));
         // Named explicitly as the real one: an error, never an exec of itself.
         let e = find(&me, Some(&path), Some(shim.join("zfs").to_str().unwrap())).unwrap_err();
         assert!(e.contains("is volclone itself"), "{e}");

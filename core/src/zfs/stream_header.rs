@@ -112,7 +112,7 @@ mod tests {
             assert!(h.is_plain_full_zvol(), "{h:?}");
             assert_eq!(h.toguid, 0xABCD);
         }
-        let raw = parse(&begin_record("t/v@s", FEATURE_RAW >> 0, 0, false)).unwrap();
+        let raw = parse(&begin_record("t/v@s", FEATURE_RAW, 0, false)).unwrap();
         assert!(raw.raw && !raw.is_plain_full_zvol());
         let incr = parse(&begin_record("t/v@s", 0, 7, false)).unwrap();
         assert!(!incr.is_plain_full_zvol());

@@ -340,7 +340,7 @@ zpool destroy sus
 dmsetup remove zdisk
 
 # A corrupted stream, through the zfs shim (LINSTOR's pipeline with bytes flipped in the middle).
-mkdir -p /shim && ln -sf /host/volclone /shim/zfs
+[ -e /shim/zfs ] || $VOLCLONE linstor-shim install /shim > /dev/null
 zfs snapshot $P/src@CF_bad
 zfs create -s -V 48M -o volmode=dev $P/t
 PATH=/shim:$PATH sh -c "zfs send --embed --large-block $P/src@CF_bad | (head -c 4194304; head -c 65536 | tr '\000-\377' '\377\000-\376'; cat) | zfs receive -F $P/t" > /tmp/out 2>&1

@@ -10,7 +10,7 @@
 if [ ! -x /host/jre/bin/java ]; then echo "no Java runtime in /host/jre"; echo "0 passed, 1 failed"; exit 1; fi
 # GNU timeout and bash, as on a satellite (busybox's `timeout 0` kills its command after 1 s).
 mkdir -p /usr/local/bin && cp /host/gnu/timeout /host/gnu/bash /usr/local/bin/ && cp /host/gnu/lib/* /usr/lib/x86_64-linux-gnu/
-mkdir -p /shim && ln -s /host/volclone /shim/zfs
+$VOLCLONE linstor-shim install /shim > /dev/null
 export PATH=/shim:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # (The guest shell's `timeout` is busybox's builtin; a ProcessBuilder finds the GNU one on PATH.)
 check "GNU timeout first on PATH for a ProcessBuilder" sh -c '/usr/local/bin/timeout --version | grep -q GNU'
