@@ -16,6 +16,12 @@ SHARE=$(mktemp -d /tmp/volclone-bench.XXXXXX)
 trap 'rm -rf "$SHARE"' EXIT
 cp target/release/volclone tests/zfsvm/lib.sh "$SHARE/"
 cp "$(command -v dd)" "$SHARE/gnu-dd"   # busybox dd has no oflag=direct / conv=sparse
+# fio for the zvol limit (reading the source and writing a target at once): Debian's, with every
+# library it loads and the loader, so the guest runs it as built (apt installs it if missing).
+command -v fio > /dev/null || apt-get install -y -q fio > /dev/null
+mkdir -p "$SHARE/fio/lib"; cp "$(command -v fio)" "$SHARE/fio/fio"
+ldd "$(command -v fio)" | awk '$3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | xargs -I{} cp -L {} "$SHARE/fio/lib/"
+cp -L /lib64/ld-linux-x86-64.so.2 "$SHARE/fio/lib/ld-linux-x86-64.so.2"
 { for v in ZVOL_MIB COPY_MIB ROUNDS ZVOL_ROUNDS ARC PARTS TOOLS; do [ -n "${!v:-}" ] && echo "export $v='${!v}'"; done; true; } > "$SHARE/bench.env"
 ZFSVM_OUT=$out ZFSVM_DISKS=1 ZFSVM_DISK_SIZE=4G ZFSVM_MEM=${ZFSVM_MEM:-3G} ZFSVM_TIMEOUT=5400 \
   tests/zfsvm/run.sh tests/zfsvm/scenarios/bench-zfs.sh "$SHARE"

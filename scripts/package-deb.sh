@@ -42,7 +42,7 @@ gzip -9n "$P/usr/share/doc/volclone/README.md"
 printf 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: volclone\n\nFiles: *\nLicense: Apache-2.0\n See /usr/share/common-licenses/Apache-2.0.\n' \
   > "$P/usr/share/doc/volclone/copyright"
 # Debug information stays in the build tree; the package ships stripped binaries.
-strip --strip-unneeded "$P/usr/bin/volclone" "$P/usr/lib/$MULTIARCH/jni/libvolclone_jni.so"
+strip --strip-unneeded "$P/usr/bin/volclone" "$P/usr/bin/volclone-zfs" "$P/usr/lib/$MULTIARCH/jni/libvolclone_jni.so"
 # libvolclone keeps its symbol table: the shipped valgrind suppressions match by function name.
 strip --strip-debug "$P/usr/lib/$MULTIARCH"/libvolclone.so.*
 strip --strip-debug "$P/usr/lib/$MULTIARCH/libvolclone.a"
@@ -69,8 +69,9 @@ Description: clone planner and parallel block copier for LINSTOR volumes
  Contains the volclone command, the C library libvolclone (shared and
  static, header, pkg-config files) and the Java bindings (jar and JNI
  library), with man pages, shell completions and JSON Schemas, and a zfs
- shim (/usr/lib/volclone/shim/zfs) that a stock LINSTOR satellite uses once
- `volclone linstor-shim enable` puts it first on the satellite's PATH.
+ shim (/usr/lib/volclone/shim/zfs, the small volclone-zfs) that a stock
+ LINSTOR satellite uses once "volclone linstor-shim enable" puts it first on
+ the satellite's PATH.
 CONTROL
 (cd "$P" && find usr -type f -exec md5sum {} + | sort -k2) > "$P/DEBIAN/md5sums"
 dpkg-deb --root-owner-group -Zgzip --build "$P" "$OUT/" >/dev/null

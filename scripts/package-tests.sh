@@ -54,6 +54,7 @@ step "the zfs shim: shipped, enabled and disabled for linstor-satellite.service 
 # The pass-through starts on every zfs call a satellite makes: shipped statically linked.
 ldd /usr/bin/volclone-zfs 2>&1 | grep -q "not a dynamic executable\|statically linked" || { ldd /usr/bin/volclone-zfs; echo "volclone-zfs is dynamically linked"; exit 1; }
 [ ! -e /etc/systemd/system/linstor-satellite.service.d/volclone-zfs-shim.conf ] || { echo "the package enabled the shim by itself"; exit 1; }
+dpkg-query -W -f='${Description}' volclone | grep -q '"volclone linstor-shim enable"' || { dpkg-query -W -f='${Description}' volclone; echo "the description lost the enable command"; exit 1; }
 out=$(/usr/bin/volclone linstor-shim enable --systemd-dir "$W/systemd")
 grep -q "Environment=PATH=/usr/lib/volclone/shim:" "$W/systemd/linstor-satellite.service.d/volclone-zfs-shim.conf" || { echo "$out"; exit 1; }
 /usr/bin/volclone linstor-shim disable --systemd-dir "$W/systemd" >/dev/null

@@ -12,6 +12,11 @@
 #     and is decrypted, as for a volume that is not in the ARC; ARC=all to read from the ARC).
 #     Each copy's own CPU seconds (user+sys, from `times`) next to the guest's busy
 #     CPU seconds say how much of the time is volclone's and how much ZFS's (its threads).
+#     The limit, in the same rounds: fio (/host/fio, when benches/zfs.sh found one) reading the
+#     source and writing a fresh target of the same kind at once, as much as the copy must
+#     (dense: all of it; sparse: the data extents; zero-filled: nothing, the zeros are skipped),
+#     O_DIRECT, libaio, 1 MiB requests, at queue depths 4 and 32 with 1 and 4 jobs each: the
+#     best of the four per round. volclone and dd are reported as fractions of it.
 # Every result is compared with its source. Figures are seconds and MiB/s; ratios > 1 favour volclone.
 . /host/lib.sh
 [ -f /host/bench.env ] && . /host/bench.env
@@ -100,25 +105,51 @@ fill() { # fill IMG DEV
       i=0; while [ $i -lt $COPY_MIB ]; do dd if=/dev/urandom of="$2" bs=1M count=1 seek=$i conv=notrunc 2>/dev/null; i=$((i + 4)); done; sync ;;
   esac
 }
+# fresh_target thin|thick: $P/t made again, empty; T_DEV its device.
+fresh_target() {
+  # udev may still hold the last target open for a moment: retry the destroy.
+  i=0; while zfs list $P/t > /dev/null 2>&1 && [ $i -lt 20 ]; do udevadm settle; zfs destroy $P/t 2>/dev/null || sleep 0.5; i=$((i + 1)); done
+  if [ "$1" = thin ]; then zfs create -s -V ${COPY_MIB}M -o volmode=dev $P/t; else zfs create -V ${COPY_MIB}M -o volmode=dev $P/t; fi
+  T_DEV=$(dev $P/t)
+  settle
+}
 # zeroed: zeros really written, so compression off there (else ZFS would store holes).
 for img in dense sparse zeroed; do
   [ "$img" = zeroed ] && zfs set compression=off $P/img-$img
   fill $img "$(dev $P/img-$img)"
 done
+# fio, shared with its own loader and libraries (the host's Debian build).
+FIO=""; [ -x /host/fio/fio ] && FIO="/host/fio/lib/ld-linux-x86-64.so.2 --library-path /host/fio/lib /host/fio/fio"
+# limit_run IMG DEV TGT QD JOBS: fio reading DEV and writing TGT as a copy of IMG must, at once.
+limit_run() {
+  n=$4; per=$((COPY_MIB / $5)); wr="--rw=write"
+  # 1 MiB written, 3 MiB skipped: the data extents (io_size, else fio wraps and fills the holes).
+  case $1 in sparse) wr="--rw=write:3M --io_size=$((per / 4))M" ;; esac
+  w="--name=w --filename=$3 $wr --size=${per}M --offset_increment=${per}M --numjobs=$5 --refill_buffers=1"
+  [ "$1" = zeroed ] && w=""
+  time_cmd $FIO --output=/tmp/fio.out --direct=1 --ioengine=libaio --bs=1M --iodepth=$n --group_reporting \
+    --name=r --filename=$2 --rw=read --size=${per}M --offset_increment=${per}M --numjobs=$5 $w
+}
 echo "| image | target | tool | MiB/s (runs) | copy's own CPU s | guest busy CPU s | target referenced MiB |"
 echo "|---|---|---|---|---|---|---|"
 for img in dense sparse zeroed; do
   S=$(dev $P/img-$img); SUM=$(digest "$S")
   for kind in thin thick; do
-    dd_r=""; vc_r=""
+    dd_r=""; vc_r=""; lim_r=""
     r=1
     while [ $r -le "${ZVOL_ROUNDS:-$ROUNDS}" ]; do
+      if [ -n "$FIO" ]; then
+        best=0
+        for cfg in 4:1 32:1 4:4 32:4; do
+          fresh_target $kind
+          limit_run $img "$S" "$T_DEV" "${cfg%%:*}" "${cfg#*:}"
+          grep -q "err= *[1-9]" /tmp/fio.out && { echo "FAILED: fio $cfg"; cat /tmp/fio.out; }
+          best=$(awk -v m=$COPY_MIB -v t="$T" -v b=$best 'BEGIN{r = m / t; printf "%.1f", r > b ? r : b}')
+        done
+        lim_r="$lim_r $best"
+      fi
       for tool in linstor-dd volclone; do
-        # udev may still hold the last target open for a moment: retry the destroy.
-        i=0; while zfs list $P/t > /dev/null 2>&1 && [ $i -lt 20 ]; do udevadm settle; zfs destroy $P/t 2>/dev/null || sleep 0.5; i=$((i + 1)); done
-        if [ $kind = thin ]; then zfs create -s -V ${COPY_MIB}M -o volmode=dev $P/t; else zfs create -V ${COPY_MIB}M -o volmode=dev $P/t; fi
-        T_DEV=$(dev $P/t)
-        settle
+        fresh_target $kind
         case $tool in
           linstor-dd) time_cmd /host/gnu-dd if="$S" of="$T_DEV" bs=64k conv=nocreat,sparse oflag=direct status=none ;;
           volclone) time_cmd $VOLCLONE copy --quiet --no-checkpoint "$S" "$T_DEV" ;;
@@ -137,6 +168,11 @@ for img in dense sparse zeroed; do
       echo "| $img $COPY_MIB MiB | $kind | $tool | $(echo "$rr" | median) ($rr) | $(echo "$sf" | median) | $(echo "$bz" | median) | $REF |"
     done
     echo "RESULT zvol-copy $img->$kind: volclone $(echo "$vc_r" | median) MiB/s, linstor dd $(echo "$dd_r" | median) MiB/s, ratio $(awk -v a="$(echo "$vc_r" | median)" -v b="$(echo "$dd_r" | median)" 'BEGIN{printf "%.2f", a/b}')x"
+    if [ -n "$lim_r" ]; then
+      L=$(echo "$lim_r" | median)
+      echo "| $img $COPY_MIB MiB | $kind | limit (fio) | $L ($lim_r) | | | |"
+      echo "RESULT zvol-limit $img->$kind: fio $L MiB/s; volclone $(awk -v a="$(echo "$vc_r" | median)" -v l="$L" 'BEGIN{printf "%.2f", a/l}') of it, linstor dd $(awk -v a="$(echo "$dd_r" | median)" -v l="$L" 'BEGIN{printf "%.2f", a/l}') of it"
+    fi
     vself=""; vbusy=""; dself=""; dbusy=""
   done
 done
