@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# sizes.sh: volclone copy against qemu-img (`qemu-img convert -f raw -O raw -n -S 4k -m 8 -W`,
+# the fastest qemu-img anchor) on files of several sizes, dense and sparse (25% data), onto a
+# fresh thin file on the disk, through benches/compare.sh (the shared anchors harness: per run
+# the destination made again and the caches dropped, untimed; timed `<tool> && sync`). At small
+# sizes a copy takes a fraction of a second, so volclone's fixed costs (start-up, lock,
+# checkpoint, threads, fsync) weigh: this is where they show.
+# Usage: benches/sizes.sh [--out FILE]   (root; SIZES "64 256 1024" MiB, RUNS 9)
+# Prints a table: size, image, medians of both in MiB/s, and volclone / qemu-img.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=""; [ "${1:-}" = --out ] && OUT=${2:?--out FILE}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+(cd "$ROOT" && cargo build --release --quiet --bin volclone)
+V=$ROOT/target/release/volclone
+# Fixed costs: a 1 MiB copy onto a fresh file (made untimed), `&& sync` timed, 21 times each,
+# interleaved; the medians are what each tool costs before its first byte matters.
+scratch=${SCRATCH:-/var/tmp}/volclone-sizes.$$; mkdir -p "$scratch"; trap 'rm -rf "$tmp" "$scratch"' EXIT
+head -c 1048576 /dev/urandom > "$scratch/src"
+ms() { local t0 t1; rm -f "$scratch/dst"; truncate -s 1M "$scratch/dst"; sync; t0=$(date +%s%N); "$@" > /dev/null 2>&1 && sync; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000 )); }
+vt=(); qt=()
+for i in $(seq 21); do
+  vt+=("$(ms "$V" copy --quiet "$scratch/src" "$scratch/dst")")
+  qt+=("$(ms qemu-img convert -f raw -O raw -n -S 4k -m 8 -W "$scratch/src" "$scratch/dst")")
+done
+med() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1000}'; }
+fixed="Fixed costs (a 1 MiB copy onto a fresh file, then sync; median of 21): volclone $(med "${vt[@]}") ms, qemu-img $(med "${qt[@]}") ms."
+echo "$fixed"
+rows=()
+for mib in ${SIZES:-64 256 1024}; do
+  FULL_MIB=$mib SPARSE_MIB=$mib IMAGES="full sparse" DSTS=file FSES=disk RUNS=${RUNS:-9} \
+    ANCHOR_TOOLS=qemu-img-S4k-m8W "$ROOT/benches/compare.sh" --no-limits --out "$tmp/$mib.md" > "$tmp/$mib.log" 2>&1 \
+    || { tail -20 "$tmp/$mib.log"; exit 1; }
+  # The harness's raw TSV: fs img dst tool MiB med_MiBps ...
+  for img in full sparse; do
+    q=$(awk -F'\t' -v i=$img '$2==i && $4=="qemu-img-S4k-m8W" {print $6}' "$tmp/$mib.md")
+    v=$(awk -F'\t' -v i=$img '$2==i && $4=="volclone" {print $6}' "$tmp/$mib.md")
+    rows+=("| $mib MiB | $img | $q | $v | $(awk -v a="$v" -v b="$q" 'BEGIN{printf "%.2f", a / b}') |")
+  done
+done
+{
+  echo "| size | image | qemu-img MiB/s | volclone MiB/s | volclone / qemu-img |"
+  echo "|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+  echo
+  echo "$fixed"
+} | tee ${OUT:+"$OUT"}
