@@ -31,10 +31,10 @@ for mib in ${SIZES:-64 256 1024}; do
   FULL_MIB=$mib SPARSE_MIB=$mib IMAGES="full sparse" DSTS=file FSES=disk RUNS=${RUNS:-9} \
     ANCHOR_TOOLS=qemu-img-S4k-m8W "$ROOT/benches/compare.sh" --no-limits --out "$tmp/$mib.md" > "$tmp/$mib.log" 2>&1 \
     || { tail -20 "$tmp/$mib.log"; exit 1; }
-  # The harness's raw TSV: fs img dst tool MiB med_MiBps ...
+  # The harness's raw TSV: fs img dst tool MiB med_MiBps ... (an extra tool's id is x:LABEL)
   for img in full sparse; do
     q=$(awk -F'\t' -v i=$img '$2==i && $4=="qemu-img-S4k-m8W" {print $6}' "$tmp/$mib.md")
-    v=$(awk -F'\t' -v i=$img '$2==i && $4=="volclone" {print $6}' "$tmp/$mib.md")
+    v=$(awk -F'\t' -v i=$img '$2==i && $4=="x:volclone" {print $6}' "$tmp/$mib.md")
     rows+=("| $mib MiB | $img | $q | $v | $(awk -v a="$v" -v b="$q" 'BEGIN{printf "%.2f", a / b}') |")
   done
 done

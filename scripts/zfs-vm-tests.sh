@@ -13,6 +13,7 @@
 # point, and the promises with every kill point on the other versions.
 # Env: ZFS_VERSIONS ("2.1 2.3" by default), VM_FULL, SCENARIOS_<ver with _> (e.g. SCENARIOS_2_3),
 # SCENARIOS (overrides both), BACKENDS, CRASH_POINTS_<ver> (the crash scenario's kill points).
+# ZFSVM_CACHE: where the images are built and found (default /var/cache/zfsvm).
 # Prints per-version results and "zfs-vm: N passed, M failed"; exits non-zero on any failure.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,7 +62,7 @@ scripts/zfs-vm-images.sh "$VERSIONS"
 # run_version VER: every scenario of VER, one VM at a time; "pass fail broken..." in $SHARE/result-VER.
 run_version() {
   local ver=$1 out share pass=0 fail=0 broken=() key=${1//./_}
-  out=$(ls -d /var/cache/zfsvm/out-"$ver".* | tail -1)
+  out=$(ls -d "${ZFSVM_CACHE:-/var/cache/zfsvm}"/out-"$ver".* | tail -1)
   share=$SHARE/v$ver; mkdir -p "$share"
   # The version's own share: the same files (hard to share one /host between two VMs' writes).
   cp -r "$SHARE"/volclone "$SHARE"/volclone-zfs "$SHARE"/lib.sh "$SHARE"/zfs-killer.sh "$SHARE"/zfs-failer.sh "$SHARE"/libvolclone_jni.so "$SHARE"/volclone.jar "$SHARE"/satellite "$SHARE"/gnu "$SHARE"/jre "$share/"
