@@ -10,12 +10,12 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=""; [ "${1:-}" = --out ] && OUT=${2:?--out FILE}
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d); scratch=${SCRATCH:-/var/tmp}/volclone-sizes.$$; mkdir -p "$scratch"
+trap 'rm -rf "$tmp" "$scratch"' EXIT
 (cd "$ROOT" && cargo build --release --quiet --bin volclone)
 V=$ROOT/target/release/volclone
 # Fixed costs: a 1 MiB copy onto a fresh file (made untimed), `&& sync` timed, 21 times each,
 # interleaved; the medians are what each tool costs before its first byte matters.
-scratch=${SCRATCH:-/var/tmp}/volclone-sizes.$$; mkdir -p "$scratch"; trap 'rm -rf "$tmp" "$scratch"' EXIT
 head -c 1048576 /dev/urandom > "$scratch/src"
 ms() { local t0 t1; rm -f "$scratch/dst"; truncate -s 1M "$scratch/dst"; sync; t0=$(date +%s%N); "$@" > /dev/null 2>&1 && sync; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000 )); }
 vt=(); qt=()

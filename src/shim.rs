@@ -29,8 +29,7 @@ pub fn main(argv0: OsString, args: Vec<OsString>) -> ExitCode {
             return ExitCode::from(127);
         }
     };
-    let text: Option<Vec<&str>> = args.iter().map(|a| a.to_str()).collect();
-    if let Some(m) = text.as_deref().and_then(argv::takeover) {
+    if let Some(m) = argv::takeover_os(&args) {
         match takeover::route(&real, &m.target) {
             takeover::Route::TakeOver(job) => return run(&job),
             takeover::Route::PassThrough(why) => tracing::debug!("zfs receive -F {}: passed through: {why}", m.target),

@@ -10,7 +10,7 @@
 
 use std::ffi::{CStr, CString, OsStr};
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use volclone_core::shim::{AS_ZFS_ENV, argv, real};
 
@@ -41,8 +41,7 @@ extern "C" fn main(argc: libc::c_int, argv_c: *const *const libc::c_char) -> lib
 /// takeover form, else the real `zfs`.
 fn choose(args: &[&OsStr]) -> Result<PathBuf, String> {
     let me = std::fs::read_link("/proc/self/exe").map_err(|e| format!("cannot find its own executable (/proc/self/exe): {e}"))?;
-    let text: Option<Vec<&str>> = args.iter().skip(1).map(|a| a.to_str()).collect();
-    if text.as_deref().and_then(argv::takeover).is_some() {
+    if argv::takeover_os(args.get(1..).unwrap_or_default()).is_some() {
         let main = me.with_file_name(real::MAIN);
         // SAFETY: single-threaded (no runtime, no thread started): nothing reads the
         // environment concurrently. volclone removes the mark before running anything.
@@ -51,5 +50,5 @@ fn choose(args: &[&OsStr]) -> Result<PathBuf, String> {
     }
     let path = std::env::var("PATH").ok();
     let explicit = std::env::var("VOLCLONE_REAL_ZFS").ok();
-    real::find(Path::new(&me), path.as_deref(), explicit.as_deref())
+    real::find(&me, path.as_deref(), explicit.as_deref())
 }

@@ -18,6 +18,13 @@ pub fn takeover(args: &[&str]) -> Option<Takeover> {
     }
 }
 
+/// [`takeover`] of a program's arguments as the OS gives them: one that is not UTF-8 is no
+/// dataset name, so such a command line is never taken over.
+pub fn takeover_os<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Option<Takeover> {
+    let text: Option<Vec<&str>> = args.iter().map(|a| a.as_ref().to_str()).collect();
+    text.as_deref().and_then(takeover)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
