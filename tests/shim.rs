@@ -158,6 +158,22 @@ fn install_makes_a_link_and_refuses_to_replace_another_file() {
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("is not a link to"), "{o:?}");
 }
 
+/// A volclone without its pass-through beside it cannot install the shim: a clear error, and
+/// nothing made in the directory.
+#[test]
+fn install_refuses_a_volclone_without_its_pass_through() {
+    let d = tempfile::tempdir().unwrap();
+    let lone = d.path().join("volclone");
+    if std::fs::hard_link(env!("CARGO_BIN_EXE_volclone"), &lone).is_err() {
+        std::fs::copy(env!("CARGO_BIN_EXE_volclone"), &lone).unwrap();
+    }
+    let dir = d.path().join("shim");
+    let o = Command::new(&lone).args(["linstor-shim", "install"]).arg(&dir).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("volclone-zfs is missing"), "{o:?}");
+    assert!(!dir.exists(), "nothing made: {dir:?}");
+}
+
 #[test]
 fn enable_and_disable_manage_only_the_drop_in() {
     let s = setup();
