@@ -12,16 +12,21 @@
 #     and is decrypted, as for a volume that is not in the ARC; ARC=all to read from the ARC).
 #     Each copy's own CPU seconds (user+sys, from `times`) next to the guest's busy
 #     CPU seconds say how much of the time is volclone's and how much ZFS's (its threads).
-#     The limit, in the same rounds: fio (/host/fio, when benches/zfs.sh found one) reading the
-#     source and writing a fresh target of the same kind at once, as much as the copy must
-#     (dense: all of it; sparse: the data extents; zero-filled: nothing, the zeros are skipped),
-#     O_DIRECT, libaio, 1 MiB requests, the write fsync'ed at its end, at the queue depths and
-#     job counts of LIMIT_CFGS (QD:jobs, default "4:1 32:1 4:4 16:2"): the best per round. Its
-#     time is fio's own run time (the slower direction, the final fsync included) plus the
-#     `sync` after it: fio's start-up (60-odd libraries, 0.7 s in the emulated guest) is no part
-#     of the limit, while the copies' times include their own start-up. Every tool runs from the
-#     guest's RAM (copied from /host first), as from a local disk. volclone and dd are reported
-#     as fractions of the limit.
+#     The limit, in the same rounds: fio (/host/fio, when benches/zfs.sh found one) doing at
+#     once the device work a copy must do: read all of the source (a block device has no map of
+#     its data), write the data extents of a fresh target of the same kind (dense: all of it;
+#     sparse and zero-filled: 1 MiB in 4), and discard the rest (a copy does not know that a
+#     target reads zeros: volclone discards its zero runs; LINSTOR's dd skips them, which leaves
+#     old data on a used target); O_DIRECT, libaio, 1 MiB requests, the write fsync'ed at its
+#     end, at the queue depths and job counts of LIMIT_CFGS (QD:jobs, default "4:1 32:1 4:4
+#     16:2"). The limit is the best configuration's median over the rounds (the best of several
+#     noisy runs in each round would be biased upwards). Its time is fio's own run time (the
+#     slowest job, the final fsync included) plus the `sync` after it: fio's start-up (60-odd
+#     libraries, 0.7 s in the emulated guest) is no part of the limit, while the copies' times
+#     include their own start-up (volclone's share is reported: its wall time less the copy
+#     loop's own `seconds` from its JSON report). Every tool runs from the guest's RAM (copied
+#     from /host first), as from a local disk. volclone and dd are reported as fractions of the
+#     limit.
 # Every result is compared with its source. Figures are seconds and MiB/s; ratios > 1 favour volclone.
 . /host/lib.sh
 [ -f /host/bench.env ] && . /host/bench.env
@@ -127,45 +132,52 @@ done
 # copy. fio comes with its own loader and libraries (the host's Debian build).
 mkdir -p /tmp/bin && cp /host/volclone /host/gnu-dd /tmp/bin/ && VOLCLONE=/tmp/bin/volclone
 FIO=""; [ -x /host/fio/fio ] && cp -r /host/fio /tmp/bin/ && FIO="/tmp/bin/fio/lib/ld-linux-x86-64.so.2 --library-path /tmp/bin/fio/lib /tmp/bin/fio/fio"
-# limit_run IMG DEV TGT QD JOBS: fio reading DEV and writing TGT as a copy of IMG must, at once.
+# limit_run IMG DEV TGT QD JOBS: fio doing at once what a copy of IMG from DEV onto TGT must.
 limit_run() {
-  n=$4; per=$((COPY_MIB / $5)); wr="--rw=write"
-  # 1 MiB written, 3 MiB skipped: the data extents (io_size, else fio wraps and fills the holes).
-  case $1 in sparse) wr="--rw=write:3M --io_size=$((per / 4))M" ;; esac
-  w="--name=w --filename=$3 $wr --size=${per}M --offset_increment=${per}M --numjobs=$5 --end_fsync=1"
-  [ "$1" = zeroed ] && w=""
+  n=$4; per=$((COPY_MIB / $5)); wr="--rw=write"; z=""
+  case $1 in sparse|zeroed)
+    # 1 MiB written, 3 MiB skipped: the data extents (io_size, else fio wraps and fills the
+    # holes); the 3 MiB after each discarded, by one more job.
+    wr="--rw=write:3M --io_size=$((per / 4))M"
+    z="--name=z --filename=$3 --rw=trim:1M --bs=3M --offset=1M --size=$((COPY_MIB - 1))M --io_size=$((COPY_MIB * 3 / 4))M --numjobs=1 --iodepth=1" ;;
+  esac
   $FIO --output=/tmp/fio.out --direct=1 --ioengine=libaio --bs=1M --iodepth=$n --group_reporting \
-    --name=r --filename=$2 --rw=read --size=${per}M --offset_increment=${per}M --numjobs=$5 $w > /dev/null 2>&1
+    --name=r --filename=$2 --rw=read --size=${per}M --offset_increment=${per}M --numjobs=$5 \
+    --name=w --filename=$3 $wr --size=${per}M --offset_increment=${per}M --numjobs=$5 --end_fsync=1 $z > /dev/null 2>&1
   s0=$(now); sync; s1=$(now)
-  # fio's own run time (the slower direction, the write's final fsync included) + the sync.
-  ms=$(awk '/^ *(READ|WRITE):/ { s = $0; sub(/.*run=[0-9]+-/, "", s); sub(/msec.*/, "", s); if (s + 0 > m) m = s + 0 } END { print m + 0 }' /tmp/fio.out)
+  # fio's own run time (the slowest direction, the write's final fsync included) + the sync.
+  ms=$(awk '/^ *(READ|WRITE|TRIM):/ { s = $0; sub(/.*run=[0-9]+-/, "", s); sub(/msec.*/, "", s); if (s + 0 > m) m = s + 0 } END { print m + 0 }' /tmp/fio.out)
   T=$(awk -v ms="$ms" -v a="$s0" -v b="$s1" 'BEGIN{printf "%.3f", ms / 1000 + b - a}')
 }
+CFGS=${LIMIT_CFGS:-4:1 32:1 4:4 16:2}
 echo "| image | target | tool | MiB/s (runs) | copy's own CPU s | guest busy CPU s | target referenced MiB |"
 echo "|---|---|---|---|---|---|---|"
 for img in dense sparse zeroed; do
   S=$(dev $P/img-$img); SUM=$(digest "$S")
   for kind in thin thick; do
-    dd_r=""; vc_r=""; lim_r=""
+    dd_r=""; vc_r=""; lim_r=""; vfix=""
+    c=0; for cfg in $CFGS; do c=$((c + 1)); eval "lim_$c=''"; done
     r=1
     while [ $r -le "${ZVOL_ROUNDS:-$ROUNDS}" ]; do
       if [ -n "$FIO" ]; then
-        best=0
-        for cfg in ${LIMIT_CFGS:-4:1 32:1 4:4 16:2}; do
+        c=0
+        for cfg in $CFGS; do
+          c=$((c + 1))
           fresh_target $kind
           limit_run $img "$S" "$T_DEV" "${cfg%%:*}" "${cfg#*:}"
           # (fio's buffers are random: compression gains it nothing.) A run that failed is
           # reported and left out.
           if grep -q "err= *[1-9]" /tmp/fio.out || [ "$ms" = 0 ]; then echo "fio $cfg failed (left out of the limit):"; head -20 /tmp/fio.out; continue; fi
-          best=$(awk -v m=$COPY_MIB -v t="$T" -v b=$best 'BEGIN{r = m / t; printf "%.1f", (r > b ? r : b)}')
+          eval "lim_$c=\"\$lim_$c $(awk -v m=$COPY_MIB -v t="$T" 'BEGIN{printf "%.2f", m / t}')\""
         done
-        lim_r="$lim_r $best"
       fi
       for tool in linstor-dd volclone; do
         fresh_target $kind
         case $tool in
           linstor-dd) time_cmd /tmp/bin/gnu-dd if="$S" of="$T_DEV" bs=64k conv=nocreat,sparse oflag=direct status=none ;;
-          volclone) time_cmd $VOLCLONE copy --quiet --no-checkpoint "$S" "$T_DEV" ;;
+          volclone)
+            time_cmd $VOLCLONE copy --quiet --json --no-checkpoint "$S" "$T_DEV"
+            vfix="$vfix $(awk -v t="$T" '/"seconds":/ { gsub(/[^0-9.]/, "", $2); printf "%.2f", t - $2 }' /tmp/cmd.out)" ;;
         esac
         rate=$(awk -v m=$COPY_MIB -v t="$T" 'BEGIN{printf "%.1f", m/t}')
         if [ $tool = volclone ]; then vc_r="$vc_r $rate"; vself="$vself $SELF"; vbusy="$vbusy $BUSY"; else dd_r="$dd_r $rate"; dself="$dself $SELF"; dbusy="$dbusy $BUSY"; fi
@@ -181,8 +193,17 @@ for img in dense sparse zeroed; do
       echo "| $img $COPY_MIB MiB | $kind | $tool | $(echo "$rr" | median) ($rr) | $(echo "$sf" | median) | $(echo "$bz" | median) | $REF |"
     done
     echo "RESULT zvol-copy $img->$kind: volclone $(echo "$vc_r" | median) MiB/s, linstor dd $(echo "$dd_r" | median) MiB/s, ratio $(awk -v a="$(echo "$vc_r" | median)" -v b="$(echo "$dd_r" | median)" 'BEGIN{printf "%.2f", a/b}')x"
+    # The limit: the best configuration's median over the rounds.
+    L=0; c=0
+    for cfg in $CFGS; do
+      c=$((c + 1)); eval "runs=\$lim_$c"
+      [ -n "$runs" ] || continue
+      m=$(echo "$runs" | median)
+      echo "| $img $COPY_MIB MiB | $kind | fio $cfg (QD:jobs) | $m ($runs) | | | |"
+      if awk -v m="$m" -v l="$L" 'BEGIN{exit !(m > l)}'; then L=$m; lim_r=$runs; fi
+    done
+    echo "volclone's start-up and checks (wall time less its copy loop's), s: $(echo "$vfix" | median) ($vfix)"
     if [ -n "$lim_r" ]; then
-      L=$(echo "$lim_r" | median)
       echo "| $img $COPY_MIB MiB | $kind | limit (fio) | $L ($lim_r) | | | |"
       echo "RESULT zvol-limit $img->$kind: fio $L MiB/s; volclone $(awk -v a="$(echo "$vc_r" | median)" -v l="$L" 'BEGIN{printf "%.2f", a/l}') of it, linstor dd $(awk -v a="$(echo "$dd_r" | median)" -v l="$L" 'BEGIN{printf "%.2f", a/l}') of it"
     fi
