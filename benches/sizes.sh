@@ -5,8 +5,9 @@
 # the destination made again and the caches dropped, untimed; timed `<tool> && sync`). At small
 # sizes a copy takes a fraction of a second, so volclone's fixed costs (start-up, lock,
 # checkpoint, threads, fsync) weigh: this is where they show.
+# Also volclone with `--io buffered` (the page cache, as qemu-img writes), in the same runs.
 # Usage: benches/sizes.sh [--out FILE]   (root; SIZES "64 256 1024" MiB, RUNS 9)
-# Prints a table: size, image, medians of both in MiB/s, and volclone / qemu-img.
+# Prints a table: size, image, medians in MiB/s, and each volclone / qemu-img.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=""; [ "${1:-}" = --out ] && OUT=${2:?--out FILE}
@@ -29,18 +30,20 @@ echo "$fixed"
 rows=()
 for mib in ${SIZES:-64 256 1024}; do
   FULL_MIB=$mib SPARSE_MIB=$mib IMAGES="full sparse" DSTS=file FSES=disk RUNS=${RUNS:-9} \
-    ANCHOR_TOOLS=qemu-img-S4k-m8W "$ROOT/benches/compare.sh" --no-limits --out "$tmp/$mib.md" > "$tmp/$mib.log" 2>&1 \
+    ANCHOR_TOOLS=qemu-img-S4k-m8W "$ROOT/benches/compare.sh" --no-limits --out "$tmp/$mib.md" \
+    --tool "buffered::$V copy --quiet --io buffered {src} {dst}" > "$tmp/$mib.log" 2>&1 \
     || { tail -20 "$tmp/$mib.log"; exit 1; }
   # The harness's raw TSV: fs img dst tool MiB med_MiBps ... (an extra tool's id is x:LABEL)
   for img in full sparse; do
     q=$(awk -F'\t' -v i=$img '$2==i && $4=="qemu-img-S4k-m8W" {print $6}' "$tmp/$mib.md")
     v=$(awk -F'\t' -v i=$img '$2==i && $4=="x:volclone" {print $6}' "$tmp/$mib.md")
-    rows+=("| $mib MiB | $img | $q | $v | $(awk -v a="$v" -v b="$q" 'BEGIN{printf "%.2f", a / b}') |")
+    b=$(awk -F'\t' -v i=$img '$2==i && $4=="x:buffered" {print $6}' "$tmp/$mib.md")
+    rows+=("| $mib MiB | $img | $q | $v | $(awk -v a="$v" -v q="$q" 'BEGIN{printf "%.2f", a / q}') | $b | $(awk -v a="$b" -v q="$q" 'BEGIN{printf "%.2f", a / q}') |")
   done
 done
 {
-  echo "| size | image | qemu-img MiB/s | volclone MiB/s | volclone / qemu-img |"
-  echo "|---|---|---|---|---|"
+  echo "| size | image | qemu-img MiB/s | volclone MiB/s | volclone / qemu-img | volclone --io buffered MiB/s | buffered / qemu-img |"
+  echo "|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
   echo "$fixed"
