@@ -27,18 +27,19 @@ done
 med() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1000}'; }
 fixed="Fixed costs (a 1 MiB copy onto a fresh file, then sync; median of 21): volclone $(med "${vt[@]}") ms, qemu-img $(med "${qt[@]}") ms."
 echo "$fixed"
+# median_of MIB IMG TOOL: the tool's median MiB/s, from the harness's raw TSV (fs img dst tool
+# MiB med_MiBps ...; an extra tool's id is x:LABEL).
+median_of() { awk -F'\t' -v i="$2" -v t="$3" '$2==i && $4==t {print $6}' "$tmp/$1.md"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a / b}'; }
 rows=()
 for mib in ${SIZES:-64 256 1024}; do
   FULL_MIB=$mib SPARSE_MIB=$mib IMAGES="full sparse" DSTS=file FSES=disk RUNS=${RUNS:-9} \
     ANCHOR_TOOLS=qemu-img-S4k-m8W "$ROOT/benches/compare.sh" --no-limits --out "$tmp/$mib.md" \
     --tool "buffered::$V copy --quiet --io buffered {src} {dst}" > "$tmp/$mib.log" 2>&1 \
     || { tail -20 "$tmp/$mib.log"; exit 1; }
-  # The harness's raw TSV: fs img dst tool MiB med_MiBps ... (an extra tool's id is x:LABEL)
   for img in full sparse; do
-    q=$(awk -F'\t' -v i=$img '$2==i && $4=="qemu-img-S4k-m8W" {print $6}' "$tmp/$mib.md")
-    v=$(awk -F'\t' -v i=$img '$2==i && $4=="x:volclone" {print $6}' "$tmp/$mib.md")
-    b=$(awk -F'\t' -v i=$img '$2==i && $4=="x:buffered" {print $6}' "$tmp/$mib.md")
-    rows+=("| $mib MiB | $img | $q | $v | $(awk -v a="$v" -v q="$q" 'BEGIN{printf "%.2f", a / q}') | $b | $(awk -v a="$b" -v q="$q" 'BEGIN{printf "%.2f", a / q}') |")
+    q=$(median_of "$mib" $img qemu-img-S4k-m8W); v=$(median_of "$mib" $img x:volclone); b=$(median_of "$mib" $img x:buffered)
+    rows+=("| $mib MiB | $img | $q | $v | $(ratio "$v" "$q") | $b | $(ratio "$b" "$q") |")
   done
 done
 {
