@@ -138,6 +138,11 @@ enum volclone_io_mode
    * Buffered I/O on both sides.
    */
   VOLCLONE_IO_MODE_BUFFERED = 2,
+  /**
+   * Both sides through the page cache, which is left as the copy found it: what the copy
+   * brought in is dropped behind it (since 0.1.1).
+   */
+  VOLCLONE_IO_MODE_STREAMING = 3,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

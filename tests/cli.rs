@@ -120,7 +120,7 @@ fn copy_prints_a_json_report_and_refuses_small_targets() {
     assert!(text(&o.stderr).contains("size \"fast\""));
     let o = volclone(&["copy", "--io", "fast", s.to_str().unwrap(), t.to_str().unwrap()], None);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("give auto, direct or buffered"), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("give auto, direct, buffered or streaming"), "{}", text(&o.stderr));
     let o = volclone(&["copy", "--json", "--io", "buffered", s.to_str().unwrap(), t.to_str().unwrap()], None);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["direct"], false);

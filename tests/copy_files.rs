@@ -116,6 +116,77 @@ fn direct_io_copies_unaligned_tails() {
     assert!(!r.direct);
 }
 
+/// The byte ranges of `path` in the page cache (mincore on a mapping that is never touched).
+fn cached_ranges(path: &std::path::Path) -> Vec<(u64, u64)> {
+    use std::os::fd::AsRawFd;
+    let f = std::fs::File::open(path).unwrap();
+    let len = f.metadata().unwrap().len() as usize;
+    let mut v = vec![0u8; len.div_ceil(4096)];
+    // SAFETY: a read-only shared mapping only asked about, then unmapped.
+    unsafe {
+        let p = libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_SHARED, f.as_raw_fd(), 0);
+        assert_ne!(p, libc::MAP_FAILED);
+        assert_eq!(libc::mincore(p, len, v.as_mut_ptr()), 0);
+        libc::munmap(p, len);
+    }
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for (i, b) in v.iter().enumerate() {
+        let a = i as u64 * 4096;
+        if b & 1 == 0 {
+            continue;
+        }
+        match out.last_mut() {
+            Some(last) if last.1 == a => last.1 = a + 4096,
+            _ => out.push((a, a + 4096)),
+        }
+    }
+    out
+}
+
+fn drop_from_cache(path: &std::path::Path) {
+    use std::os::fd::AsRawFd;
+    let f = std::fs::File::open(path).unwrap();
+    // SAFETY: an advisory call on a valid descriptor.
+    unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+}
+
+#[test]
+fn streaming_copies_exactly_and_leaves_the_page_cache_as_it_found_it() {
+    let d = tempfile::tempdir().unwrap();
+    let (s, t) = (d.path().join("s"), d.path().join("t"));
+    // Larger than the write-behind window; holes, zeros and data; the target full of old data.
+    let layout = [Piece::Data(20 * MIB), Piece::Hole(8 * MIB), Piece::Zeros(4 * MIB), Piece::Data(17 * MIB + 4096)];
+    let size = make_image(&s, &layout, 31);
+    make_image(&t, &[Piece::Data(size)], 32);
+    for p in [&s, &t] {
+        std::fs::File::open(p).unwrap().sync_all().unwrap();
+        drop_from_cache(p);
+    }
+    let checks_cache = cached_ranges(&s).is_empty() && cached_ranges(&t).is_empty();
+    // Someone else has 2 MiB of the source cached (its own descriptor, no read-ahead).
+    {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::FileExt;
+        let other = std::fs::File::open(&s).unwrap();
+        // SAFETY: an advisory call on a valid descriptor.
+        unsafe { libc::posix_fadvise(other.as_raw_fd(), 0, 0, libc::POSIX_FADV_RANDOM) };
+        let mut b = vec![0u8; 2 * MIB as usize];
+        other.read_exact_at(&mut b, 5 * MIB).unwrap();
+    }
+    let before = cached_ranges(&s);
+    let r = run(&s, &t, &CopyOptions::default().io(IoMode::Streaming)).unwrap();
+    assert!(!r.direct && r.fsynced, "{r:?}");
+    let (after_s, after_t) = (cached_ranges(&s), cached_ranges(&t));
+    assert_same_prefix(&s, &t, size);
+    if checks_cache {
+        assert!(!before.is_empty(), "the other reader's pages are cached");
+        assert_eq!(after_s, before, "exactly the source pages cached before the copy stay");
+        assert_eq!(after_t, Vec::new(), "no page of the target stays cached");
+    } else {
+        eprintln!("page-cache checks skipped: this file system keeps pages after POSIX_FADV_DONTNEED");
+    }
+}
+
 #[test]
 fn target_smaller_than_source_is_refused_untouched() {
     let d = tempfile::tempdir().unwrap();

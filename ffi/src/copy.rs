@@ -31,6 +31,9 @@ pub enum volclone_io_mode {
     Direct = 1,
     /// Buffered I/O on both sides.
     Buffered = 2,
+    /// Both sides through the page cache, which is left as the copy found it: what the copy
+    /// brought in is dropped behind it (since 0.1.1).
+    Streaming = 3,
 }
 
 /// How zero runs were handled on the target.
@@ -155,6 +158,7 @@ impl From<&CopyOptions> for volclone_copy_options {
                 IoMode::Auto => volclone_io_mode::Auto,
                 IoMode::Direct => volclone_io_mode::Direct,
                 IoMode::Buffered => volclone_io_mode::Buffered,
+                IoMode::Streaming => volclone_io_mode::Streaming,
             } as u32,
             fsync: u32::from(o.fsync),
             verify: u32::from(o.verify),
@@ -224,7 +228,8 @@ fn to_core(o: &volclone_copy_options) -> Result<CopyOptions, volclone_status> {
         0 => IoMode::Auto,
         1 => IoMode::Direct,
         2 => IoMode::Buffered,
-        other => return Err(fail(volclone_status::InvalidArgument, &format!("options.io is {other}: give AUTO, DIRECT or BUFFERED"))),
+        3 => IoMode::Streaming,
+        other => return Err(fail(volclone_status::InvalidArgument, &format!("options.io is {other}: give AUTO, DIRECT, BUFFERED or STREAMING"))),
     };
     if o.reserved != 0 {
         return Err(fail(volclone_status::InvalidArgument, "options.reserved is not 0: leave it 0"));

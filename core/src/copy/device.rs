@@ -9,6 +9,7 @@ use std::os::unix::fs::{FileExt, FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use super::extents::DataMap;
+use super::pagecache::{self, Kept};
 use super::options::BLOCK;
 use super::report::ZeroMethod;
 use super::sysblock;
@@ -33,6 +34,8 @@ pub(super) struct Endpoint {
     /// that was a hole then still is one when its zero run comes: no `lseek` on the target per
     /// zero run, which on ext4 waited for the inode lock that O_DIRECT writes into holes hold.
     holes: Option<DataMap>,
+    /// `IoMode::Streaming`: what of the side's page cache the copy leaves as it found it.
+    pub(super) stream: Option<Kept>,
 }
 
 impl Endpoint {
@@ -44,6 +47,30 @@ impl Endpoint {
     /// Whether `[off, off+len)` of a file target reads as a hole.
     fn is_hole(&self, off: u64, len: u64) -> bool {
         self.holes.as_ref().is_some_and(|map| map.is_hole(off, off + len))
+    }
+
+    /// Streams this side through the page cache (it was opened without O_DIRECT).
+    pub(super) fn stream(&mut self, source: bool) {
+        self.stream = Some(if source {
+            pagecache::advise_sequential(&self.file);
+            Kept::source(&self.file, self.size)
+        } else {
+            Kept::target(self.size)
+        });
+    }
+
+    /// Streaming: before the copy reads at `off`.
+    pub(super) fn before_read(&self, off: u64) {
+        if let Some(k) = &self.stream {
+            k.ahead_of(&self.file, off);
+        }
+    }
+
+    /// Streaming: the copy is done with `[off, off+len)`; drops what it brought into the cache.
+    pub(super) fn release(&self, off: u64, len: u64) {
+        if let Some(k) = &self.stream {
+            k.release(&self.file, off, len);
+        }
     }
 
     /// The descriptor for an I/O at `off` of `len` bytes.
@@ -112,7 +139,7 @@ pub(super) fn open_source(path: &Path, direct: bool, notes: &mut Vec<String>) ->
         open_maybe_direct(path, false, libc::O_CLOEXEC, direct, notes).map_err(|e| Error::io("open source", path, None, e))?;
     let size = size_of(&file, path, is_block)?;
     let buffered = if direct { Some(open(path, false, libc::O_CLOEXEC).map_err(|e| Error::io("open source", path, None, e))?) } else { None };
-    Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct, holes: None })
+    Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct, holes: None, stream: None })
 }
 
 /// Opens the target for writing without truncating it; block devices with O_EXCL, so a
@@ -144,7 +171,7 @@ pub(super) fn open_target(path: &Path, create: bool, direct: bool, source_size: 
     // The buffered twin needs no O_EXCL: this process holds the claim through `file`.
     let buffered = if direct { Some(open(path, true, libc::O_CLOEXEC).map_err(|e| Error::io("open target", path, None, e))?) } else { None };
     let holes = (!is_block).then(|| DataMap::of_file(&file, size));
-    Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct, holes })
+    Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct, holes, stream: None })
 }
 
 /// How long an exclusive open keeps retrying EBUSY before calling the target busy.
@@ -174,7 +201,11 @@ pub(super) fn target_facts(target: &Endpoint) -> TargetFacts {
 
 impl Sink for Endpoint {
     fn write_at(&self, buf: &[u8], off: u64) -> io::Result<()> {
-        self.fd_for(off, buf.len()).write_all_at(buf, off)
+        self.fd_for(off, buf.len()).write_all_at(buf, off)?;
+        if let Some(k) = &self.stream {
+            pagecache::write_behind(&self.file, k, off, buf.len());
+        }
+        Ok(())
     }
 
     fn zero_range(&self, method: ZeroMethod, off: u64, len: u64) -> io::Result<()> {

@@ -153,10 +153,10 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
     let mut notes = Vec::new();
     let direct = match opts.io {
         IoMode::Direct | IoMode::Auto => true,
-        IoMode::Buffered => false,
+        IoMode::Buffered | IoMode::Streaming => false,
     };
-    let src = device::open_source(source, direct, &mut notes)?;
-    let tgt = device::open_target(target, opts.create_target, direct, src.size, &mut notes)?;
+    let mut src = device::open_source(source, direct, &mut notes)?;
+    let mut tgt = device::open_target(target, opts.create_target, direct, src.size, &mut notes)?;
     overlap::refuse_overlap(source, &src.file, target, &tgt.file)?;
     let _lock = overlap::lock_target(target, &tgt.file)?;
     if tgt.size < src.size {
@@ -167,6 +167,12 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
             target_size: tgt.size,
         });
     }
+    if opts.io == IoMode::Streaming {
+        src.stream(true);
+        tgt.stream(false);
+    }
+    // Streaming: whatever way the copy ends, what it brought into the page cache goes.
+    let _released = Released(&src, &tgt);
     let data = if src.is_block { DataMap::all(src.size) } else { DataMap::of_file(&src.file, src.size) };
     let zeroing = zeroing::choose(device::target_facts(&tgt), opts.sparse);
     let chunk = zeroing.chunk_for(opts.chunk_size, MAX_CHUNK.min(MAX_BUFFER_BYTES / opts.workers));
@@ -254,6 +260,17 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
     })
 }
 
+/// Drops, when the copy ends, what a streaming copy brought into the page cache (and the
+/// target's stale pages) and did not drop already.
+struct Released<'a>(&'a Endpoint, &'a Endpoint);
+
+impl Drop for Released<'_> {
+    fn drop(&mut self) {
+        self.0.release(0, self.0.size);
+        self.1.release(0, self.1.size);
+    }
+}
+
 /// What every worker of one copy shares.
 struct Job<'a> {
     pass: &'a Pass<'a>,
@@ -278,6 +295,14 @@ impl Job<'_> {
     /// Copies the chunk at `off`: reads it (unless it is a source hole), then writes its data
     /// runs and zeroes its zero runs.
     fn chunk(&self, buf: &mut [u8], off: u64, len: usize) -> Result<()> {
+        self.src.before_read(off);
+        let copied = self.chunk_inner(buf, off, len);
+        self.src.release(off, len as u64);
+        copied
+    }
+
+    /// [`Job::chunk`] without the page-cache bookkeeping.
+    fn chunk_inner(&self, buf: &mut [u8], off: u64, len: usize) -> Result<()> {
         let idx = off / self.pass.chunk as u64;
         if let Some(cp) = self.checkpoint {
             if cp.was_done(idx) {

@@ -14,6 +14,7 @@ mod extents;
 mod identity;
 mod options;
 mod overlap;
+mod pagecache;
 mod progress;
 mod rate;
 mod report;

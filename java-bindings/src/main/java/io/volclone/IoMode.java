@@ -7,5 +7,10 @@ public enum IoMode {
     /** O_DIRECT on both sides (buffered, with a note in the report, where refused). */
     DIRECT,
     /** Buffered I/O on both sides. */
-    BUFFERED
+    BUFFERED,
+    /**
+     * Both sides through the page cache, which is left as the copy found it: the source's pages
+     * the copy brought in, and the target's pages, are dropped behind it. Since 0.1.1.
+     */
+    STREAMING
 }
