@@ -5,7 +5,8 @@
 # the destination made again and the caches dropped, untimed; timed `<tool> && sync`). At small
 # sizes a copy takes a fraction of a second, so volclone's fixed costs (start-up, lock,
 # checkpoint, threads, fsync) weigh: this is where they show.
-# Also volclone with `--io buffered` (the page cache, as qemu-img writes), in the same runs.
+# Also volclone with `--io buffered` (the page cache, as qemu-img writes) and `--io streaming`
+# (the page cache, left as found), in the same runs.
 # Usage: benches/sizes.sh [--out FILE]   (root; SIZES "64 256 1024" MiB, RUNS 9)
 # Prints a table: size, image, medians in MiB/s, and each volclone / qemu-img.
 set -euo pipefail
@@ -35,16 +36,18 @@ rows=()
 for mib in ${SIZES:-64 256 1024}; do
   FULL_MIB=$mib SPARSE_MIB=$mib IMAGES="full sparse" DSTS=file FSES=disk RUNS=${RUNS:-9} \
     ANCHOR_TOOLS=qemu-img-S4k-m8W "$ROOT/benches/compare.sh" --no-limits --out "$tmp/$mib.md" \
-    --tool "buffered::$V copy --quiet --io buffered {src} {dst}" > "$tmp/$mib.log" 2>&1 \
+    --tool "buffered::$V copy --quiet --io buffered {src} {dst}" \
+    --tool "streaming::$V copy --quiet --io streaming {src} {dst}" > "$tmp/$mib.log" 2>&1 \
     || { tail -20 "$tmp/$mib.log"; exit 1; }
   for img in full sparse; do
     q=$(median_of "$mib" $img qemu-img-S4k-m8W); v=$(median_of "$mib" $img x:volclone); b=$(median_of "$mib" $img x:buffered)
-    rows+=("| $mib MiB | $img | $q | $v | $(ratio "$v" "$q") | $b | $(ratio "$b" "$q") |")
+    st=$(median_of "$mib" $img x:streaming)
+    rows+=("| $mib MiB | $img | $q | $v | $(ratio "$v" "$q") | $b | $(ratio "$b" "$q") | $st | $(ratio "$st" "$q") |")
   done
 done
 {
-  echo "| size | image | qemu-img MiB/s | volclone MiB/s | volclone / qemu-img | volclone --io buffered MiB/s | buffered / qemu-img |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| size | image | qemu-img MiB/s | volclone MiB/s | volclone / qemu-img | volclone --io buffered MiB/s | buffered / qemu-img | volclone --io streaming MiB/s | streaming / qemu-img |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
   echo "$fixed"

@@ -43,7 +43,7 @@ static void make_file(const char *path, size_t size, int fill) {
     char buf[65536];
     for (size_t off = 0; off < size; off += sizeof buf) {
         size_t n = size - off < sizeof buf ? size - off : sizeof buf;
-        for (size_t i = 0; i < n; i++) buf[i] = fill ? (char)((off + i) * 131 % 251 + 1) : 0;
+        for (size_t i = 0; i < n; i++) buf[i] = fill ? (char)((off + i) * 131 % 251 + fill) : 0;
         if (write(fd, buf, n) != (ssize_t)n) abort();
     }
     close(fd);
@@ -132,6 +132,13 @@ static void test_copy(void) {
     CHECK(calls >= 2 && last_done == r.bytes_total);
     CHECK(same_content(src, dst, r.bytes_total));
     CHECK(volclone_copy(src, dst, NULL, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_OK);
+    /* Streaming (through the page cache, left as found), onto a target full of other data. */
+    make_file(dst, 3 * 1048576 + 4097, 2);
+    CHECK(!same_content(src, dst, 3 * 1048576 + 4097));
+    o.io = VOLCLONE_IO_MODE_STREAMING;
+    CHECK(volclone_copy(src, dst, &o, NULL, NULL, NULL, &r) == VOLCLONE_STATUS_OK);
+    CHECK(r.verified && !r.direct);
+    CHECK(same_content(src, dst, r.bytes_total));
 
     memset(&r, 0xab, sizeof r);
     r.struct_size = sizeof r;

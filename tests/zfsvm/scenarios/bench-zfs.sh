@@ -26,7 +26,8 @@
 #     include their own start-up (volclone's share is reported: its wall time less the copy
 #     loop's own `seconds` from its JSON report). Every tool runs from the guest's RAM (copied
 #     from /host first), as from a local disk. volclone and dd are reported as fractions of the
-#     limit.
+#     limit. VC_IO (e.g. streaming) adds volclone with `--io $VC_IO` as a third tool, in the
+#     same rounds, reported the same way.
 # Every result is compared with its source. Figures are seconds and MiB/s; ratios > 1 favour volclone.
 . /host/lib.sh
 [ -f /host/bench.env ] && . /host/bench.env
@@ -34,6 +35,7 @@ ZVOL_MIB=${ZVOL_MIB:-384}
 COPY_MIB=${COPY_MIB:-128}
 ROUNDS=${ROUNDS:-3}
 PARTS=${PARTS:-"zfs-copy zvol-copy"}
+VC_IO=${VC_IO:-}
 zpool create -f -o ashift=12 tmp-pool /dev/vda
 dd if=/dev/urandom of=/root/incus.key bs=32 count=1 2>/dev/null
 zfs create -o encryption=aes-256-gcm -o keyformat=raw -o keylocation=file:///root/incus.key tmp-pool/incus
@@ -155,7 +157,7 @@ echo "|---|---|---|---|---|---|---|"
 for img in dense sparse zeroed; do
   S=$(dev $P/img-$img); SUM=$(digest "$S")
   for kind in thin thick; do
-    dd_r=""; vc_r=""; lim_r=""; vfix=""
+    dd_r=""; vc_r=""; vx_r=""; lim_r=""; vfix=""
     c=0; for cfg in $CFGS; do c=$((c + 1)); eval "lim_$c=''"; done
     r=1
     while [ $r -le "${ZVOL_ROUNDS:-$ROUNDS}" ]; do
@@ -171,25 +173,34 @@ for img in dense sparse zeroed; do
           eval "lim_$c=\"\$lim_$c $(awk -v m=$COPY_MIB -v t="$T" 'BEGIN{printf "%.2f", m / t}')\""
         done
       fi
-      for tool in linstor-dd volclone; do
+      for tool in linstor-dd volclone ${VC_IO:+volclone-io}; do
         fresh_target $kind
         case $tool in
+          volclone-io) time_cmd $VOLCLONE copy --quiet --json --no-checkpoint --io "$VC_IO" "$S" "$T_DEV" ;;
           linstor-dd) time_cmd /tmp/bin/gnu-dd if="$S" of="$T_DEV" bs=64k conv=nocreat,sparse oflag=direct status=none ;;
           volclone)
             time_cmd $VOLCLONE copy --quiet --json --no-checkpoint "$S" "$T_DEV"
             vfix="$vfix $(awk -v t="$T" '/"seconds":/ { gsub(/[^0-9.]/, "", $2); printf "%.2f", t - $2 }' /tmp/cmd.out)" ;;
         esac
         rate=$(awk -v m=$COPY_MIB -v t="$T" 'BEGIN{printf "%.1f", m/t}')
-        if [ $tool = volclone ]; then vc_r="$vc_r $rate"; vself="$vself $SELF"; vbusy="$vbusy $BUSY"; else dd_r="$dd_r $rate"; dself="$dself $SELF"; dbusy="$dbusy $BUSY"; fi
-        if [ "$img" = dense ] || [ $tool = volclone ]; then
+        case $tool in
+          volclone) vc_r="$vc_r $rate"; vself="$vself $SELF"; vbusy="$vbusy $BUSY" ;;
+          volclone-io) vx_r="$vx_r $rate"; xself="$xself $SELF"; xbusy="$xbusy $BUSY" ;;
+          *) dd_r="$dd_r $rate"; dself="$dself $SELF"; dbusy="$dbusy $BUSY" ;;
+        esac
+        if [ "$img" = dense ] || [ $tool != linstor-dd ]; then
           eq "$img -> $kind, $tool: target equals source" "$(digest "$T_DEV")" "$SUM"
         fi
         REF=$(( $(zfs get -Hp -o value referenced $P/t) / 1048576 ))
       done
       r=$((r + 1))
     done
-    for tool in linstor-dd volclone; do
-      if [ $tool = volclone ]; then rr=$vc_r; sf=$vself; bz=$vbusy; else rr=$dd_r; sf=$dself; bz=$dbusy; fi
+    for tool in linstor-dd volclone ${VC_IO:+volclone-io}; do
+      case $tool in
+        volclone) rr=$vc_r; sf=$vself; bz=$vbusy ;;
+        volclone-io) rr=$vx_r; sf=$xself; bz=$xbusy ;;
+        *) rr=$dd_r; sf=$dself; bz=$dbusy ;;
+      esac
       echo "| $img $COPY_MIB MiB | $kind | $tool | $(echo "$rr" | median) ($rr) | $(echo "$sf" | median) | $(echo "$bz" | median) | $REF |"
     done
     echo "RESULT zvol-copy $img->$kind: volclone $(echo "$vc_r" | median) MiB/s, linstor dd $(echo "$dd_r" | median) MiB/s, ratio $(awk -v a="$(echo "$vc_r" | median)" -v b="$(echo "$dd_r" | median)" 'BEGIN{printf "%.2f", a/b}')x"
@@ -206,8 +217,9 @@ for img in dense sparse zeroed; do
     if [ -n "$lim_r" ]; then
       echo "| $img $COPY_MIB MiB | $kind | limit (fio) | $L ($lim_r) | | | |"
       echo "RESULT zvol-limit $img->$kind: fio $L MiB/s; volclone $(awk -v a="$(echo "$vc_r" | median)" -v l="$L" 'BEGIN{printf "%.2f", a/l}') of it, linstor dd $(awk -v a="$(echo "$dd_r" | median)" -v l="$L" 'BEGIN{printf "%.2f", a/l}') of it"
+      [ -z "$VC_IO" ] || echo "RESULT zvol-limit $img->$kind: volclone --io $VC_IO $(awk -v a="$(echo "$vx_r" | median)" -v l="$L" 'BEGIN{printf "%.2f", a/l}') of it"
     fi
-    vself=""; vbusy=""; dself=""; dbusy=""
+    vself=""; vbusy=""; xself=""; xbusy=""; dself=""; dbusy=""
   done
 done
 fi

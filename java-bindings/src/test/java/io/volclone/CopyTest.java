@@ -2,6 +2,7 @@ package io.volclone;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,6 +37,18 @@ class CopyTest {
         for (int i = 1; i < events.size(); i++) {
             assertTrue(events.get(i - 1)[0] <= events.get(i)[0]);
         }
+    }
+
+    @Test
+    void streamingCopiesOntoATargetFullOfOtherData() throws Exception {
+        Path src = Fixtures.randomFile(dir, "src", 5 << 20, 11);
+        Path dst = Fixtures.randomFile(dir, "dst", 5 << 20, 12);
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(src), Files.readAllBytes(dst)));
+        CopyOptions opts = CopyOptions.builder().io(IoMode.STREAMING).verify(true).build();
+        CopyReport r = BlockCopier.copy(src, dst, opts, null, null);
+        assertArrayEquals(Files.readAllBytes(src), Files.readAllBytes(dst));
+        assertFalse(r.direct());
+        assertTrue(r.verified());
     }
 
     @Test
