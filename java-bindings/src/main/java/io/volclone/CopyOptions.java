@@ -80,7 +80,7 @@ public final class CopyOptions {
             return this;
         }
 
-        /** O_DIRECT or buffered I/O. */
+        /** O_DIRECT, buffered or streaming I/O (see {@link IoMode}). */
         public Builder io(IoMode v) {
             io = v;
             return this;
