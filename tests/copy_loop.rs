@@ -32,7 +32,7 @@ fn file_to_loop_device_stays_thin_and_identical() {
 }
 
 #[test]
-fn loop_to_loop_read_only_source_direct_and_buffered() {
+fn loop_to_loop_read_only_source_direct_buffered_and_streaming() {
     let d = tempfile::tempdir().unwrap();
     let s = d.path().join("s");
     let size = make_image(&s, &[Piece::Data(3 * MIB), Piece::Zeros(MIB)], 22);
@@ -46,6 +46,10 @@ fn loop_to_loop_read_only_source_direct_and_buffered() {
     make_image(&backing, &[Piece::Data(size)], 25);
     let r = run(&src.dev, &dst.dev, &CopyOptions::default().io(IoMode::Buffered).verify(true)).unwrap();
     assert!(!r.direct, "buffered I/O was asked for");
+    assert_same_prefix(&s, &dst.dev, size);
+    make_image(&backing, &[Piece::Data(size)], 26);
+    let r = run(&src.dev, &dst.dev, &CopyOptions::default().io(IoMode::Streaming).verify(true)).unwrap();
+    assert!(!r.direct && r.verify.is_some(), "streaming goes through the page cache: {r:?}");
     assert_same_prefix(&s, &dst.dev, size);
 }
 
