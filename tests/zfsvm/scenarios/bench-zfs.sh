@@ -26,8 +26,10 @@
 #     include their own start-up (volclone's share is reported: its wall time less the copy
 #     loop's own `seconds` from its JSON report). Every tool runs from the guest's RAM (copied
 #     from /host first), as from a local disk. volclone and dd are reported as fractions of the
-#     limit. VC_IO (e.g. streaming) adds volclone with `--io $VC_IO` as a third tool, in the
-#     same rounds, reported the same way.
+#     limit. ZVOL_IMAGES and ZVOL_KINDS narrow the sources and targets. VC_ARGS (e.g. "--io streaming", "--workers 16") adds `volclone copy $VC_ARGS` as a
+#     third tool, in the same rounds, reported the same way. A LIMIT_CFGS entry QD:jobs:engine
+#     runs fio with that engine (e.g. 1:16:psync: 16 threads each blocking on one request, as
+#     volclone's workers do).
 # Every result is compared with its source. Figures are seconds and MiB/s; ratios > 1 favour volclone.
 . /host/lib.sh
 [ -f /host/bench.env ] && . /host/bench.env
@@ -35,7 +37,9 @@ ZVOL_MIB=${ZVOL_MIB:-384}
 COPY_MIB=${COPY_MIB:-128}
 ROUNDS=${ROUNDS:-3}
 PARTS=${PARTS:-"zfs-copy zvol-copy"}
-VC_IO=${VC_IO:-}
+VC_ARGS=${VC_ARGS:-}
+ZVOL_IMAGES=${ZVOL_IMAGES:-dense sparse zeroed}
+ZVOL_KINDS=${ZVOL_KINDS:-thin thick}
 zpool create -f -o ashift=12 tmp-pool /dev/vda
 dd if=/dev/urandom of=/root/incus.key bs=32 count=1 2>/dev/null
 zfs create -o encryption=aes-256-gcm -o keyformat=raw -o keylocation=file:///root/incus.key tmp-pool/incus
@@ -108,7 +112,7 @@ fi
 
 # ---- 2. zvol block copies against LINSTOR's dd
 if echo "$PARTS" | grep -q zvol-copy; then
-for img in dense sparse zeroed; do zfs create -s -V ${COPY_MIB}M -o volmode=dev -o primarycache=${ARC:-metadata} $P/img-$img; done
+for img in $ZVOL_IMAGES; do zfs create -s -V ${COPY_MIB}M -o volmode=dev -o primarycache=${ARC:-metadata} $P/img-$img; done
 fill() { # fill IMG DEV
   case $1 in
     dense) dd if=/dev/urandom of="$2" bs=1M count=$COPY_MIB conv=fsync 2>/dev/null ;;
@@ -126,7 +130,7 @@ fresh_target() {
   settle
 }
 # zeroed: zeros really written, so compression off there (else ZFS would store holes).
-for img in dense sparse zeroed; do
+for img in $ZVOL_IMAGES; do
   [ "$img" = zeroed ] && zfs set compression=off $P/img-$img
   fill $img "$(dev $P/img-$img)"
 done
@@ -134,7 +138,8 @@ done
 # copy. fio comes with its own loader and libraries (the host's Debian build).
 mkdir -p /tmp/bin && cp /host/volclone /host/gnu-dd /tmp/bin/ && VOLCLONE=/tmp/bin/volclone
 FIO=""; [ -x /host/fio/fio ] && cp -r /host/fio /tmp/bin/ && FIO="/tmp/bin/fio/lib/ld-linux-x86-64.so.2 --library-path /tmp/bin/fio/lib /tmp/bin/fio/fio"
-# limit_run IMG DEV TGT QD JOBS: fio doing at once what a copy of IMG from DEV onto TGT must.
+# limit_run IMG DEV TGT QD JOBS [ENGINE]: fio doing at once what a copy of IMG from DEV onto TGT
+# must (ENGINE: libaio unless given).
 limit_run() {
   n=$4; per=$((COPY_MIB / $5)); wr="--rw=write"; z=""
   case $1 in sparse|zeroed)
@@ -143,7 +148,7 @@ limit_run() {
     wr="--rw=write:3M --io_size=$((per / 4))M"
     z="--name=z --filename=$3 --rw=trim:1M --bs=3M --offset=1M --size=$((COPY_MIB - 1))M --io_size=$((COPY_MIB * 3 / 4))M --numjobs=1 --iodepth=1" ;;
   esac
-  $FIO --output=/tmp/fio.out --direct=1 --ioengine=libaio --bs=1M --iodepth=$n --group_reporting \
+  $FIO --output=/tmp/fio.out --direct=1 --ioengine=${6:-libaio} --bs=1M --iodepth=$n --group_reporting \
     --name=r --filename=$2 --rw=read --size=${per}M --offset_increment=${per}M --numjobs=$5 \
     --name=w --filename=$3 $wr --size=${per}M --offset_increment=${per}M --numjobs=$5 --end_fsync=1 $z > /dev/null 2>&1
   s0=$(now); sync; s1=$(now)
@@ -154,9 +159,9 @@ limit_run() {
 CFGS=${LIMIT_CFGS:-4:1 32:1 4:4 16:2}
 echo "| image | target | tool | MiB/s (runs) | copy's own CPU s | guest busy CPU s | target referenced MiB |"
 echo "|---|---|---|---|---|---|---|"
-for img in dense sparse zeroed; do
+for img in $ZVOL_IMAGES; do
   S=$(dev $P/img-$img); SUM=$(digest "$S")
-  for kind in thin thick; do
+  for kind in $ZVOL_KINDS; do
     dd_r=""; vc_r=""; vx_r=""; lim_r=""; vfix=""
     c=0; for cfg in $CFGS; do c=$((c + 1)); eval "lim_$c=''"; done
     r=1
@@ -166,17 +171,18 @@ for img in dense sparse zeroed; do
         for cfg in $CFGS; do
           c=$((c + 1))
           fresh_target $kind
-          limit_run $img "$S" "$T_DEV" "${cfg%%:*}" "${cfg#*:}"
+          q=${cfg%%:*}; rest=${cfg#*:}; j=${rest%%:*}; e=""; [ "$rest" = "$j" ] || e=${rest#*:}
+          limit_run $img "$S" "$T_DEV" "$q" "$j" $e
           # (fio's buffers are random: compression gains it nothing.) A run that failed is
           # reported and left out.
           if grep -q "err= *[1-9]" /tmp/fio.out || [ "$ms" = 0 ]; then echo "fio $cfg failed (left out of the limit):"; head -20 /tmp/fio.out; continue; fi
           eval "lim_$c=\"\$lim_$c $(awk -v m=$COPY_MIB -v t="$T" 'BEGIN{printf "%.2f", m / t}')\""
         done
       fi
-      for tool in linstor-dd volclone ${VC_IO:+volclone-io}; do
+      for tool in linstor-dd volclone ${VC_ARGS:+volclone-x}; do
         fresh_target $kind
         case $tool in
-          volclone-io) time_cmd $VOLCLONE copy --quiet --json --no-checkpoint --io "$VC_IO" "$S" "$T_DEV" ;;
+          volclone-x) time_cmd $VOLCLONE copy --quiet --json --no-checkpoint $VC_ARGS "$S" "$T_DEV" ;;
           linstor-dd) time_cmd /tmp/bin/gnu-dd if="$S" of="$T_DEV" bs=64k conv=nocreat,sparse oflag=direct status=none ;;
           volclone)
             time_cmd $VOLCLONE copy --quiet --json --no-checkpoint "$S" "$T_DEV"
@@ -185,7 +191,7 @@ for img in dense sparse zeroed; do
         rate=$(awk -v m=$COPY_MIB -v t="$T" 'BEGIN{printf "%.1f", m/t}')
         case $tool in
           volclone) vc_r="$vc_r $rate"; vself="$vself $SELF"; vbusy="$vbusy $BUSY" ;;
-          volclone-io) vx_r="$vx_r $rate"; xself="$xself $SELF"; xbusy="$xbusy $BUSY" ;;
+          volclone-x) vx_r="$vx_r $rate"; xself="$xself $SELF"; xbusy="$xbusy $BUSY" ;;
           *) dd_r="$dd_r $rate"; dself="$dself $SELF"; dbusy="$dbusy $BUSY" ;;
         esac
         if [ "$img" = dense ] || [ $tool != linstor-dd ]; then
@@ -195,10 +201,10 @@ for img in dense sparse zeroed; do
       done
       r=$((r + 1))
     done
-    for tool in linstor-dd volclone ${VC_IO:+volclone-io}; do
+    for tool in linstor-dd volclone ${VC_ARGS:+volclone-x}; do
       case $tool in
         volclone) rr=$vc_r; sf=$vself; bz=$vbusy ;;
-        volclone-io) rr=$vx_r; sf=$xself; bz=$xbusy ;;
+        volclone-x) rr=$vx_r; sf=$xself; bz=$xbusy ;;
         *) rr=$dd_r; sf=$dself; bz=$dbusy ;;
       esac
       echo "| $img $COPY_MIB MiB | $kind | $tool | $(echo "$rr" | median) ($rr) | $(echo "$sf" | median) | $(echo "$bz" | median) | $REF |"
@@ -217,7 +223,7 @@ for img in dense sparse zeroed; do
     if [ -n "$lim_r" ]; then
       echo "| $img $COPY_MIB MiB | $kind | limit (fio) | $L ($lim_r) | | | |"
       echo "RESULT zvol-limit $img->$kind: fio $L MiB/s; volclone $(awk -v a="$(echo "$vc_r" | median)" -v l="$L" 'BEGIN{printf "%.2f", a/l}') of it, linstor dd $(awk -v a="$(echo "$dd_r" | median)" -v l="$L" 'BEGIN{printf "%.2f", a/l}') of it"
-      [ -z "$VC_IO" ] || echo "RESULT zvol-limit $img->$kind: volclone --io $VC_IO $(awk -v a="$(echo "$vx_r" | median)" -v l="$L" 'BEGIN{printf "%.2f", a/l}') of it"
+      [ -z "$VC_ARGS" ] || echo "RESULT zvol-limit $img->$kind: volclone $VC_ARGS $(awk -v a="$(echo "$vx_r" | median)" -v l="$L" 'BEGIN{printf "%.2f", a/l}') of it"
     fi
     vself=""; vbusy=""; xself=""; xbusy=""; dself=""; dbusy=""
   done
