@@ -180,7 +180,13 @@ fn streaming_copies_exactly_and_leaves_the_page_cache_as_it_found_it() {
     assert_same_prefix(&s, &t, size);
     if checks_cache {
         assert!(!before.is_empty(), "the other reader's pages are cached");
-        assert_eq!(after_s, before, "exactly the source pages cached before the copy stay");
+        // Nothing the copy read stays cached; what was cached before stays, except what the
+        // kernel's own reclaim takes meanwhile (a busy host evicts a few clean pages of any file:
+        // seen in CI, 2 of 512), so at least 90% of it, where dropping it all would leave 0%.
+        let within = |&(a, b): &(u64, u64)| before.iter().any(|&(c, d)| c <= a && b <= d);
+        assert!(after_s.iter().all(within), "only pages cached before the copy stay: {after_s:?} against {before:?}");
+        let bytes = |r: &[(u64, u64)]| r.iter().map(|(a, b)| b - a).sum::<u64>();
+        assert!(bytes(&after_s) * 10 >= bytes(&before) * 9, "the source pages cached before stay: {after_s:?} against {before:?}");
         assert_eq!(after_t, Vec::new(), "no page of the target stays cached");
     } else {
         eprintln!("page-cache checks skipped: this file system keeps pages after POSIX_FADV_DONTNEED");

@@ -189,6 +189,11 @@ mod tests {
         assert!(cached_bytes(&f, size) > 4 << 20, "the copy's reads are cached");
         kept.release(&f, 0, size);
         let left = cached_runs(&f, 0, size).unwrap();
-        assert_eq!(left, before, "exactly the pages cached before the copy stay");
+        // What was cached before stays (less what the kernel's reclaim may take meanwhile on a
+        // busy host, a few pages); nothing else does.
+        let within = |&(a, b): &(u64, u64)| before.iter().any(|&(c, d)| c <= a && b <= d);
+        assert!(left.iter().all(within), "only pages cached before stay: {left:?} against {before:?}");
+        let bytes = |r: &[(u64, u64)]| r.iter().map(|(a, b)| b - a).sum::<u64>();
+        assert!(bytes(&left) * 10 >= bytes(&before) * 9, "pages cached before stay: {left:?} against {before:?}");
     }
 }
