@@ -19,14 +19,15 @@ mod progress;
 mod rate;
 mod report;
 mod sysblock;
+mod txgpace;
 mod verify;
 mod zero;
 mod zeroing;
 
 pub use device::block_device_size;
 pub use engine::copy;
-pub use options::{CopyOptions, IoMode, MAX_BUFFER_BYTES, SparseMode, parse_size};
 pub(crate) use options::rate_or_unlimited;
+pub use options::{CopyOptions, IoMode, MAX_BUFFER_BYTES, SparseMode, parse_size};
 pub use progress::{CancelToken, NoProgress, Progress, ProgressUpdate, on_reporter_thread};
 pub use report::{CopyReport, VerifyReport, ZeroMethod};
 pub use zero::is_zero;

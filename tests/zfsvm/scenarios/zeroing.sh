@@ -31,11 +31,19 @@ for vbs in 4K 8K 16K 64K 128K; do
   eq "volblocksize $vbs: default copy onto old data succeeds" "$?" 0
   eq "volblocksize $vbs: identical without --verify" "$(digest "$T")" "$SRC"
   check "volblocksize $vbs: discard of whole volblocks" grep -q '"zero_method": "discard"' /tmp/copy.json
+  check "volblocksize $vbs: pool tank synced during the copy (write-out overlaps the reads)" grep -q 'sync(s) of pool tank during the copy' /tmp/copy.json
   grep '"zero_granularity"' /tmp/copy.json | tr -d ' ,'
   ref=$(zfs get -Hp -o value referenced tank/t$vbs)
   echo "volblocksize $vbs: target references $ref bytes"
   check "volblocksize $vbs: the 16 MiB of zeros at the end were freed (< 20 MiB referenced)" test "$ref" -lt 20971520
 done
+# Given as /dev/zdN, the zvol's pool is found through its /dev/zvol link.
+ZD=$(readlink -f "$(dev tank/t8K)")
+dd if=/dev/urandom of="$ZD" bs=1M count=32 conv=fsync 2>/dev/null
+$VOLCLONE copy --json "$S" "$ZD" > /tmp/copy.json 2>&1
+eq "copy onto $ZD (the kernel's name) succeeds" "$?" 0
+eq "copy onto $ZD: identical" "$(digest "$ZD")" "$SRC"
+check "copy onto $ZD: its pool (tank) found and synced during the copy" grep -q 'sync(s) of pool tank during the copy' /tmp/copy.json
 eq "the source is unchanged" "$(digest "$S")" "$SRC"
 
 # dm-thin, pools with block zeroing (the default) and without (--zero n: a new pool block
@@ -52,6 +60,7 @@ for z in y n; do
   eq "dm-thin zero=$z, fresh target: succeeds" "$?" 0
   eq "dm-thin zero=$z, fresh target: identical without --verify" "$(digest /dev/vg/fresh$z)" "$SRC"
   check "dm-thin zero=$z: discard of whole pool blocks" grep -q '"zero_method": "discard"' /tmp/copy.json
+  check_fails "dm-thin zero=$z: no ZFS pool synced for a dm-thin target" grep -q 'of pool' /tmp/copy.json
   pct=$(lvs --noheadings -o data_percent vg/fresh$z | tr -d ' ' | cut -d. -f1)
   echo "dm-thin zero=$z: fresh target ${pct}% used"
   check "dm-thin zero=$z, fresh target: the zeros at the end stay unallocated (< 60%)" test "$pct" -lt 60

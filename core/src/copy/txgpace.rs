@@ -1,0 +1,184 @@
+//! Starts ZFS writing a zvol target while the copy is still reading its source.
+//!
+//! A write to a zvol returns once ZFS holds it as dirty data; ZFS writes it out when a
+//! transaction group syncs: every `zfs_txg_timeout` seconds (5) or once the dirty data passes
+//! `zfs_dirty_data_sync_percent` of `zfs_dirty_data_max` (20% of 10% of RAM). A copy smaller
+//! than that threshold, or one slower than the timeout, leaves most of its target's write-out
+//! to its end, where the final `fdatasync` (and the zvol's last close, which waits for the
+//! transaction group) does all of it while nothing is read any more. Measured in the OpenZFS VM
+//! (`benches/results/zvol-write-out-2026-12-04.md`), that tail was half of a 64 MiB copy.
+//!
+//! The pacer syncs the target's pool (`zpool sync POOL`) whenever the copy has gone [`STEP`]
+//! further (bytes written or zeroed) since the last sync began, one sync at a time, so the write-out overlaps the reads.
+//! Durability still comes from the copy's own `fdatasync`; a sync that fails or cannot start
+//! only ends the pacing. The pool is found through the `/dev/zvol/POOL/...` links udev makes;
+//! without them there is no pacing.
+
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+use super::device::Endpoint;
+use super::sysblock::{self, BlockKind};
+
+/// Bytes of the copy (written or zeroed) between the starts of two pool syncs.
+pub(super) const STEP: u64 = 8 << 20;
+
+/// How often the pacer looks at how far the copy is.
+const POLL: Duration = Duration::from_millis(50);
+
+/// Where udev puts a zvol's links: `/dev/zvol/POOL/DATASET...`.
+const ZVOL_DIR: &str = "/dev/zvol";
+
+/// The pool of a zvol target, when the target is a zvol and its link under `/dev/zvol` is found.
+pub(super) fn pool_of(tgt: &Endpoint) -> Option<String> {
+    if !tgt.is_block || sysblock::facts(&tgt.file)?.kind != BlockKind::Zvol {
+        return None;
+    }
+    if let Some(pool) = pool_in_path(&tgt.path) {
+        return Some(pool);
+    }
+    let rdev = tgt.file.metadata().ok()?.rdev();
+    find_link(Path::new(ZVOL_DIR), rdev, 0)
+}
+
+/// The pool named by a path under `/dev/zvol` (`/dev/zvol/tank/a/b` → `tank`).
+fn pool_in_path(path: &Path) -> Option<String> {
+    let rest = path.strip_prefix(ZVOL_DIR).ok()?;
+    let first = rest.components().next()?;
+    let pool = first.as_os_str().to_str()?;
+    (!pool.is_empty() && rest.components().count() >= 2).then(|| pool.to_string())
+}
+
+/// Walks `dir` (a pool's tree of zvol links, a few levels deep) for a link to the device `rdev`;
+/// returns its pool (the first component under `/dev/zvol`).
+fn find_link(dir: &Path, rdev: u64, depth: usize) -> Option<String> {
+    if depth > 16 {
+        return None;
+    }
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            if let Some(p) = find_link(&path, rdev, depth + 1) {
+                return Some(p);
+            }
+        } else if meta.file_type().is_block_device()
+            && meta.rdev() == rdev
+            && let Some(p) = pool_in_path(&path)
+        {
+            return Some(p);
+        }
+    }
+    None
+}
+
+/// Whether to start a sync: none running and the copy [`STEP`] further than when the last began.
+fn due(copied: u64, at_last_start: u64, running: bool) -> bool {
+    !running && copied.saturating_sub(at_last_start) >= STEP
+}
+
+/// Runs until `done`: starts `zpool sync POOL` each time it is [`due`]; returns how many syncs
+/// it started. A sync still running at the end is left to finish and reaped on its own thread:
+/// a pool that hangs (suspended) must not hold up the copy, which reports the pool's state itself.
+pub(super) fn run(pool: &str, copied: &AtomicU64, done: &AtomicBool) -> u32 {
+    let mut started = 0;
+    let mut at_last = 0;
+    let mut child: Option<Child> = None;
+    while !done.load(Relaxed) {
+        std::thread::sleep(POLL);
+        if let Some(c) = &mut child {
+            match c.try_wait() {
+                Ok(Some(st)) if st.success() => child = None,
+                // A failed sync ends the pacing: the copy's own fdatasync decides durability.
+                Ok(Some(_)) | Err(_) => return started,
+                Ok(None) => continue,
+            }
+        }
+        let w = copied.load(Relaxed);
+        if due(w, at_last, child.is_some()) {
+            match Command::new("zpool")
+                .arg("sync")
+                .arg(pool)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+            {
+                Ok(c) => {
+                    tracing::debug!(
+                        pool,
+                        copied = w,
+                        "pool sync started to write the target out early"
+                    );
+                    child = Some(c);
+                    at_last = w;
+                    started += 1;
+                }
+                Err(e) => {
+                    tracing::debug!("no pacing: cannot run zpool sync {pool}: {e}");
+                    return started;
+                }
+            }
+        }
+    }
+    if let Some(mut c) = child
+        && !matches!(c.try_wait(), Ok(Some(_)))
+    {
+        std::thread::spawn(move || c.wait());
+    }
+    started
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn pool_from_zvol_paths() {
+        assert_eq!(
+            pool_in_path(Path::new("/dev/zvol/tank/vol")),
+            Some("tank".into())
+        );
+        assert_eq!(
+            pool_in_path(Path::new("/dev/zvol/my pool/a b/-c")),
+            Some("my pool".into())
+        );
+        assert_eq!(
+            pool_in_path(&PathBuf::from("/dev/zvol/tank/linstor/pvc_00000")),
+            Some("tank".into())
+        );
+        // The directory itself, a pool's directory and other devices name no zvol.
+        assert_eq!(pool_in_path(Path::new("/dev/zvol")), None);
+        assert_eq!(pool_in_path(Path::new("/dev/zvol/tank")), None);
+        assert_eq!(pool_in_path(Path::new("/dev/zd16")), None);
+        assert_eq!(pool_in_path(Path::new("/dev/zvolx/tank/vol")), None);
+    }
+
+    #[test]
+    fn a_sync_is_due_each_step_and_never_two_at_once() {
+        assert!(!due(0, 0, false));
+        assert!(!due(STEP - 1, 0, false));
+        assert!(due(STEP, 0, false));
+        assert!(!due(STEP, 0, true), "one sync at a time");
+        assert!(!due(STEP + 4096, STEP, false));
+        assert!(due(3 * STEP, STEP, false));
+    }
+
+    #[test]
+    fn pacing_stops_when_the_copy_is_done_and_starts_nothing_below_a_step() {
+        let copied = AtomicU64::new(STEP - 1);
+        let done = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let h = s.spawn(|| run("volclone-no-such-pool", &copied, &done));
+            std::thread::sleep(POLL * 4);
+            done.store(true, Relaxed);
+            assert_eq!(h.join().unwrap(), 0);
+        });
+    }
+}
