@@ -62,10 +62,7 @@ impl<'a> Pass<'a> {
         if self.stop.load(Relaxed) || self.cancel.is_cancelled() {
             return None;
         }
-        let off = self
-            .next
-            .fetch_add(1, Relaxed)
-            .checked_mul(self.chunk as u64)?;
+        let off = self.next.fetch_add(1, Relaxed).checked_mul(self.chunk as u64)?;
         (off < self.size).then(|| (off, (self.size - off).min(self.chunk as u64) as usize))
     }
 
@@ -87,13 +84,7 @@ impl<'a> Pass<'a> {
 
     /// Runs `work` on `workers` threads while a reporter thread feeds `progress`, then returns
     /// the first error, or `Cancelled`.
-    pub(super) fn run<W>(
-        &self,
-        workers: usize,
-        phase: &'static str,
-        progress: &dyn Progress,
-        work: W,
-    ) -> Result<()>
+    pub(super) fn run<W>(&self, workers: usize, phase: &'static str, progress: &dyn Progress, work: W) -> Result<()>
     where
         W: Fn(&mut AlignedBuf) + Sync,
     {
@@ -101,12 +92,7 @@ impl<'a> Pass<'a> {
         let update = || {
             let done = self.counters.done.load(Relaxed);
             let secs = started.elapsed().as_secs_f64().max(1e-9);
-            progress.update(&ProgressUpdate {
-                phase,
-                bytes_done: done,
-                bytes_total: self.size,
-                bytes_per_sec: done as f64 / secs,
-            });
+            progress.update(&ProgressUpdate { phase, bytes_done: done, bytes_total: self.size, bytes_per_sec: done as f64 / secs });
         };
         let finished = AtomicBool::new(false);
         std::thread::scope(|s| {
@@ -120,12 +106,12 @@ impl<'a> Pass<'a> {
             });
             let mut handles = Vec::with_capacity(workers);
             for i in 0..workers {
-                let spawned = std::thread::Builder::new()
-                    .name(format!("volclone-{phase}-{i}"))
-                    .spawn_scoped(s, || match AlignedBuf::new(self.chunk) {
+                let spawned = std::thread::Builder::new().name(format!("volclone-{phase}-{i}")).spawn_scoped(s, || {
+                    match AlignedBuf::new(self.chunk) {
                         Ok(mut buf) => work(&mut buf),
                         Err(e) => self.fail(Error::io("allocate a buffer for", phase, None, e)),
-                    });
+                    }
+                });
                 match spawned {
                     Ok(h) => handles.push(h),
                     Err(e) => {
@@ -136,10 +122,7 @@ impl<'a> Pass<'a> {
             }
             for h in handles {
                 if let Err(p) = h.join() {
-                    self.fail(Error::Internal(format!(
-                        "a {phase} worker panicked: {}",
-                        crate::error::panic_text(&*p)
-                    )));
+                    self.fail(Error::Internal(format!("a {phase} worker panicked: {}", crate::error::panic_text(&*p))));
                 }
             }
             finished.store(true, Relaxed);
@@ -149,10 +132,7 @@ impl<'a> Pass<'a> {
         // listener that cancels) cannot turn a finished pass into a failed one.
         let outcome = match self.error.lock().unwrap_or_else(|p| p.into_inner()).take() {
             Some(e) => Err(e),
-            None if self.cancel.is_cancelled() => Err(Error::Cancelled {
-                done: self.counters.done.load(Relaxed),
-                total: self.size,
-            }),
+            None if self.cancel.is_cancelled() => Err(Error::Cancelled { done: self.counters.done.load(Relaxed), total: self.size }),
             None => Ok(()),
         };
         update();
@@ -168,13 +148,7 @@ impl<'a> Pass<'a> {
 /// that is in use, a target another copy holds, a missing target (unless `create_target`).
 /// The source is opened read-only; a source whose size changes during the copy is an error.
 /// Progress goes to `progress`; `cancel` stops the copy from any thread.
-pub fn copy(
-    source: &Path,
-    target: &Path,
-    opts: &CopyOptions,
-    progress: &dyn Progress,
-    cancel: &CancelToken,
-) -> Result<CopyReport> {
+pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Progress, cancel: &CancelToken) -> Result<CopyReport> {
     opts.validate()?;
     let mut notes = Vec::new();
     let direct = match opts.io {
@@ -199,34 +173,22 @@ pub fn copy(
     }
     // Streaming: whatever way the copy ends, what it brought into the page cache goes.
     let _released = Released(&src, &tgt);
-    let data = if src.is_block {
-        DataMap::all(src.size)
-    } else {
-        DataMap::of_file(&src.file, src.size)
-    };
+    let data = if src.is_block { DataMap::all(src.size) } else { DataMap::of_file(&src.file, src.size) };
     let zeroing = zeroing::choose(device::target_facts(&tgt), opts.sparse);
-    let chunk = zeroing.chunk_for(
-        opts.chunk_size,
-        MAX_CHUNK.min(MAX_BUFFER_BYTES / opts.workers),
-    );
+    let chunk = zeroing.chunk_for(opts.chunk_size, MAX_CHUNK.min(MAX_BUFFER_BYTES / opts.workers));
     let mut opts = opts.clone();
     if chunk != opts.chunk_size {
-        notes.push(format!(
-            "chunk size {} raised to {chunk}, a multiple of the target's {}-byte discard granule",
-            opts.chunk_size, zeroing.granularity
-        ));
+        notes.push(format!("chunk size {} raised to {chunk}, a multiple of the target's {}-byte discard granule", opts.chunk_size, zeroing.granularity));
         opts.chunk_size = chunk;
     }
-    if zeroing.method == ZeroMethod::Discard && !(chunk as u64).is_multiple_of(zeroing.granularity)
-    {
+    if zeroing.method == ZeroMethod::Discard && !(chunk as u64).is_multiple_of(zeroing.granularity) {
         notes.push(format!(
             "the target's discard granule ({} bytes) is larger than a chunk can be: zero runs shorter than it are written as zeros",
             zeroing.granularity
         ));
     }
     tracing::debug!(method = ?zeroing.method, granularity = zeroing.granularity, size = src.size, "copy start");
-    let (checkpoint, bytes_resumed, resume_refused) =
-        open_checkpoint(&opts, &src, &tgt, &mut notes)?;
+    let (checkpoint, bytes_resumed, resume_refused) = open_checkpoint(&opts, &src, &tgt, &mut notes)?;
     if bytes_resumed > 0 {
         notes.push(format!("resumed from checkpoint: {bytes_resumed} bytes were on the target already, a sample of them re-checked on both sides"));
     }
@@ -269,43 +231,27 @@ pub fn copy(
         // What is durable now is kept for a rerun onto the same objects.
         if let Some(cp) = &checkpoint {
             match cp.save(&tgt.file) {
-                Ok(()) => {
-                    tracing::info!(checkpoint = %cp.file().display(), "checkpoint kept: run the same copy again to finish it")
-                }
+                Ok(()) => tracing::info!(checkpoint = %cp.file().display(), "checkpoint kept: run the same copy again to finish it"),
                 Err(se) => tracing::warn!("could not save the checkpoint: {se}"),
             }
         }
         return Err(e);
     }
     if job.fallback.load(Relaxed) {
-        notes.push(format!(
-            "{} refused {:?}: zeros were written instead",
-            tgt.path.display(),
-            zeroing.method
-        ));
+        notes.push(format!("{} refused {:?}: zeros were written instead", tgt.path.display(), zeroing.method));
     }
     let size_after = src.size_now()?;
     if size_after != src.size {
-        return Err(Error::SourceChanged {
-            path: src.path.clone(),
-            before: src.size,
-            after: size_after,
-        });
+        return Err(Error::SourceChanged { path: src.path.clone(), before: src.size, after: size_after });
     }
     if opts.fsync || checkpoint.is_some() {
-        tgt.file
-            .sync_data()
-            .map_err(|e| Error::io("fdatasync", &tgt.path, None, e))?;
+        tgt.file.sync_data().map_err(|e| Error::io("fdatasync", &tgt.path, None, e))?;
     }
     if let Some(cp) = checkpoint {
         cp.finish(&tgt.file)?;
     }
     let seconds = started.elapsed().as_secs_f64();
-    let verify = if opts.verify {
-        Some(verify::verify(&src, &tgt, &opts, progress, cancel)?)
-    } else {
-        None
-    };
+    let verify = if opts.verify { Some(verify::verify(&src, &tgt, &opts, progress, cancel)?) } else { None };
     let c = &pass.counters;
     Ok(CopyReport {
         bytes_total: src.size,
@@ -417,19 +363,11 @@ impl Job<'_> {
                 return Err(read_error(src, locate(src, off, len, &e), e));
             }
             c.read.fetch_add(len as u64, Relaxed);
-            hash = if self.checkpoint.is_some() {
-                chunk_hash(buf, off)
-            } else {
-                0
-            };
+            hash = if self.checkpoint.is_some() { chunk_hash(buf, off) } else { 0 };
         }
         let mut o = 0;
         while o < len {
-            let (l, is_zero) = if write {
-                (len, false)
-            } else {
-                zero::run_at(buf, o)
-            };
+            let (l, is_zero) = if write { (len, false) } else { zero::run_at(buf, o) };
             let at = off + o as u64;
             if is_zero {
                 self.zero_run(&mut buf[o..o + l], at, true)?;
@@ -444,17 +382,9 @@ impl Job<'_> {
 
     fn write(&self, bytes: &[u8], at: u64) -> Result<()> {
         if let Err(e) = self.tgt.write_at(bytes, at) {
-            return Err(Error::io(
-                "write target",
-                &self.tgt.path,
-                Some(locate_write(self.tgt, bytes, at, &e)),
-                e,
-            ));
+            return Err(Error::io("write target", &self.tgt.path, Some(locate_write(self.tgt, bytes, at, &e)), e));
         }
-        self.pass
-            .counters
-            .written
-            .fetch_add(bytes.len() as u64, Relaxed);
+        self.pass.counters.written.fetch_add(bytes.len() as u64, Relaxed);
         Ok(())
     }
 
@@ -494,12 +424,7 @@ impl Job<'_> {
 /// Opens the copy's checkpoint as `opts` ask: `(checkpoint, bytes resumed, why one found was
 /// set aside)`. A copy whose checkpoint cannot be kept (no safe state directory, a side with no
 /// provable identity) runs without one, with a note.
-fn open_checkpoint(
-    opts: &CopyOptions,
-    src: &Endpoint,
-    tgt: &Endpoint,
-    notes: &mut Vec<String>,
-) -> Result<(Option<Checkpoint>, u64, Option<String>)> {
+fn open_checkpoint(opts: &CopyOptions, src: &Endpoint, tgt: &Endpoint, notes: &mut Vec<String>) -> Result<(Option<Checkpoint>, u64, Option<String>)> {
     if opts.no_checkpoint {
         return Ok((None, 0, None));
     }
@@ -511,9 +436,7 @@ fn open_checkpoint(
         Ok(d) => d,
         Err(e) if opts.checkpoint_dir.is_some() => return Err(e),
         Err(e) => {
-            notes.push(format!(
-                "no checkpoint kept ({e}); a rerun copies everything again"
-            ));
+            notes.push(format!("no checkpoint kept ({e}); a rerun copies everything again"));
             return Ok((None, 0, None));
         }
     };
@@ -530,9 +453,7 @@ fn locate(side: &Endpoint, off: u64, len: usize, e: &std::io::Error) -> u64 {
     if e.kind() == std::io::ErrorKind::UnexpectedEof || len <= BLOCK {
         return off;
     }
-    let Ok(mut b) = AlignedBuf::new(BLOCK) else {
-        return off;
-    };
+    let Ok(mut b) = AlignedBuf::new(BLOCK) else { return off };
     let b = &mut b.as_mut_slice()[..BLOCK];
     let mut at = off;
     while at < off + len as u64 {
@@ -562,18 +483,12 @@ fn locate_write(tgt: &Endpoint, bytes: &[u8], at: u64, e: &std::io::Error) -> u6
 
 /// The target does not do this zeroing method (zeros are written from then on).
 fn refused(e: &std::io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc::EOPNOTSUPP | libc::EINVAL | libc::ENOTTY)
-    )
+    matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EINVAL | libc::ENOTTY))
 }
 
 pub(super) fn read_error(side: &Endpoint, off: u64, e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::UnexpectedEof {
-        let msg = std::io::Error::other(format!(
-            "unexpected end of data: {} shrank during the copy",
-            side.path.display()
-        ));
+        let msg = std::io::Error::other(format!("unexpected end of data: {} shrank during the copy", side.path.display()));
         return Error::io("read", &side.path, Some(off), msg);
     }
     Error::io("read", &side.path, Some(off), e)

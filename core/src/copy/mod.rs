@@ -26,8 +26,8 @@ mod zeroing;
 
 pub use device::block_device_size;
 pub use engine::copy;
-pub(crate) use options::rate_or_unlimited;
 pub use options::{CopyOptions, IoMode, MAX_BUFFER_BYTES, SparseMode, parse_size};
+pub(crate) use options::rate_or_unlimited;
 pub use progress::{CancelToken, NoProgress, Progress, ProgressUpdate, on_reporter_thread};
 pub use report::{CopyReport, VerifyReport, ZeroMethod};
 pub use zero::is_zero;
