@@ -174,7 +174,7 @@ fn loop_id(path: &Path, b: &sysblock::LoopBacking) -> Result<ObjectId, String> {
 
 /// The ZFS name of zvol `kernel_name` (`zd16`): from `path` when it is a `/dev/zvol/` name of
 /// it, else from the `/dev/zvol` links udev made.
-fn zvol_name(path: &Path, kernel_name: &str) -> Option<String> {
+pub(super) fn zvol_name(path: &Path, kernel_name: &str) -> Option<String> {
     let leads_here = |p: &Path| std::fs::canonicalize(p).ok().and_then(|c| c.file_name().map(|n| n == kernel_name)).unwrap_or(false);
     if let Ok(rest) = path.strip_prefix("/dev/zvol")
         && leads_here(path)

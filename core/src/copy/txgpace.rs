@@ -12,16 +12,17 @@
 //! further (bytes written or zeroed) since the last sync began, one sync at a time, so the write-out overlaps the reads.
 //! Durability still comes from the copy's own `fdatasync`; a sync that fails or cannot start
 //! only ends the pacing. The pool is found through the `/dev/zvol/POOL/...` links udev makes;
-//! without them there is no pacing.
+//! without them there is no pacing. `VOLCLONE_ZPOOL` names the `zpool` command, as for the
+//! executor's pool syncs.
 
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
-use std::path::Path;
+use std::os::unix::fs::MetadataExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use super::device::Endpoint;
-use super::sysblock::{self, BlockKind};
+use super::identity;
+use super::sysblock::{self, DevNum};
 
 /// Bytes of the copy (written or zeroed) between the starts of two pool syncs.
 pub(super) const STEP: u64 = 8 << 20;
@@ -29,52 +30,23 @@ pub(super) const STEP: u64 = 8 << 20;
 /// How often the pacer looks at how far the copy is.
 const POLL: Duration = Duration::from_millis(50);
 
-/// Where udev puts a zvol's links: `/dev/zvol/POOL/DATASET...`.
-const ZVOL_DIR: &str = "/dev/zvol";
-
-/// The pool of a zvol target, when the target is a zvol and its link under `/dev/zvol` is found.
+/// The pool of a zvol target, when the target is a zvol and its name is found (from its
+/// `/dev/zvol` path or the links udev made, as a checkpoint's identity finds it).
 pub(super) fn pool_of(tgt: &Endpoint) -> Option<String> {
-    if !tgt.is_block || sysblock::facts(&tgt.file)?.kind != BlockKind::Zvol {
+    if !tgt.is_block {
         return None;
     }
-    if let Some(pool) = pool_in_path(&tgt.path) {
-        return Some(pool);
-    }
-    let rdev = tgt.file.metadata().ok()?.rdev();
-    find_link(Path::new(ZVOL_DIR), rdev, 0)
-}
-
-/// The pool named by a path under `/dev/zvol` (`/dev/zvol/tank/a/b` → `tank`).
-fn pool_in_path(path: &Path) -> Option<String> {
-    let rest = path.strip_prefix(ZVOL_DIR).ok()?;
-    let first = rest.components().next()?;
-    let pool = first.as_os_str().to_str()?;
-    (!pool.is_empty() && rest.components().count() >= 2).then(|| pool.to_string())
-}
-
-/// Walks `dir` (a pool's tree of zvol links, a few levels deep) for a link to the device `rdev`;
-/// returns its pool (the first component under `/dev/zvol`).
-fn find_link(dir: &Path, rdev: u64, depth: usize) -> Option<String> {
-    if depth > 16 {
+    let naming = sysblock::naming(DevNum::of_rdev(tgt.file.metadata().ok()?.rdev()))?;
+    if !naming.kernel_name.starts_with("zd") {
         return None;
     }
-    for entry in std::fs::read_dir(dir).ok()?.flatten() {
-        let path = entry.path();
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue;
-        };
-        if meta.is_dir() {
-            if let Some(p) = find_link(&path, rdev, depth + 1) {
-                return Some(p);
-            }
-        } else if meta.file_type().is_block_device()
-            && meta.rdev() == rdev
-            && let Some(p) = pool_in_path(&path)
-        {
-            return Some(p);
-        }
-    }
-    None
+    pool_of_dataset(&identity::zvol_name(&tgt.path, &naming.kernel_name)?)
+}
+
+/// The pool of zvol `name` (`tank/a/b` → `tank`); `None` for a bare pool name, never a zvol.
+fn pool_of_dataset(name: &str) -> Option<String> {
+    let (pool, _) = name.split_once('/')?;
+    (!pool.is_empty()).then(|| pool.to_string())
 }
 
 /// Whether to start a sync: none running and the copy [`STEP`] further than when the last began.
@@ -101,7 +73,7 @@ pub(super) fn run(pool: &str, copied: &AtomicU64, done: &AtomicBool) -> u32 {
         }
         let w = copied.load(Relaxed);
         if due(w, at_last, child.is_some()) {
-            match Command::new("zpool")
+            match Command::new(crate::zfs::zpool_program())
                 .arg("sync")
                 .arg(pool)
                 .stdin(Stdio::null())
@@ -137,27 +109,16 @@ pub(super) fn run(pool: &str, copied: &AtomicU64, done: &AtomicBool) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     #[test]
-    fn pool_from_zvol_paths() {
-        assert_eq!(
-            pool_in_path(Path::new("/dev/zvol/tank/vol")),
-            Some("tank".into())
-        );
-        assert_eq!(
-            pool_in_path(Path::new("/dev/zvol/my pool/a b/-c")),
-            Some("my pool".into())
-        );
-        assert_eq!(
-            pool_in_path(&PathBuf::from("/dev/zvol/tank/linstor/pvc_00000")),
-            Some("tank".into())
-        );
-        // The directory itself, a pool's directory and other devices name no zvol.
-        assert_eq!(pool_in_path(Path::new("/dev/zvol")), None);
-        assert_eq!(pool_in_path(Path::new("/dev/zvol/tank")), None);
-        assert_eq!(pool_in_path(Path::new("/dev/zd16")), None);
-        assert_eq!(pool_in_path(Path::new("/dev/zvolx/tank/vol")), None);
+    fn pool_from_zvol_names() {
+        assert_eq!(pool_of_dataset("tank/vol"), Some("tank".into()));
+        assert_eq!(pool_of_dataset("my pool/a b/-c"), Some("my pool".into()));
+        assert_eq!(pool_of_dataset("tank/linstor/pvc_00000"), Some("tank".into()));
+        // A pool's root is a file system, never a zvol; an empty name names nothing.
+        assert_eq!(pool_of_dataset("tank"), None);
+        assert_eq!(pool_of_dataset(""), None);
+        assert_eq!(pool_of_dataset("/vol"), None);
     }
 
     #[test]

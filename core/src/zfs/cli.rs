@@ -35,6 +35,11 @@ fn send_source(sr: &SendReceive) -> Vec<&str> {
     v
 }
 
+/// The `zpool` command to run: `VOLCLONE_ZPOOL` when set, else `zpool` from `PATH`.
+pub(crate) fn zpool_program() -> String {
+    std::env::var("VOLCLONE_ZPOOL").unwrap_or_else(|_| "zpool".into())
+}
+
 impl ZfsCli {
     /// A backend running `program` instead of `zfs`.
     pub fn with_program(program: impl Into<String>) -> Self {
@@ -266,8 +271,7 @@ impl ZfsOps for ZfsCli {
     }
 
     fn sync_pool(&self, pool: &str) -> Result<()> {
-        let zpool = std::env::var("VOLCLONE_ZPOOL").unwrap_or_else(|_| "zpool".into());
-        ZfsCli::with_program(zpool).run(&["sync", pool]).map(|_| ())
+        ZfsCli::with_program(zpool_program()).run(&["sync", pool]).map(|_| ())
     }
 
     fn inherit(&self, dataset: &str, property: &str) -> Result<()> {

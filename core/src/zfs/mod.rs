@@ -13,6 +13,7 @@ pub mod stream_header;
 
 pub use cache::Cached;
 pub use cli::{ZfsCli, parse_get};
+pub(crate) use cli::zpool_program;
 #[cfg(feature = "libzfs-core")]
 pub use lzc::Lzc;
 pub use ops::{Described, SendReceive, ZfsOps};
