@@ -207,11 +207,13 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
     // A zvol target: its pool is synced as the copy goes, so its write-out overlaps the reads.
     let pace_pool = txgpace::pool_of(&tgt);
     let copying_done = AtomicBool::new(false);
-    let (copied, syncs) = std::thread::scope(|s| {
+    let (copied, pacing) = std::thread::scope(|s| {
         let pacer = pace_pool.as_deref().and_then(|pool| {
             std::thread::Builder::new()
                 .name("volclone-txg-pace".into())
-                .spawn_scoped(s, || txgpace::run(pool, &pass.counters.done, &copying_done))
+                .spawn_scoped(s, || {
+                    txgpace::run(&crate::zfs::zpool_program(), pool, &pass.counters.done, &copying_done)
+                })
                 .ok()
         });
         let copied = pass.run(opts.workers, "copy", progress, |buf| {
@@ -222,10 +224,10 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
             }
         });
         copying_done.store(true, Relaxed);
-        (copied, pacer.map_or(0, |h| h.join().unwrap_or(0)))
+        (copied, pacer.and_then(|h| h.join().ok()))
     });
-    if let (Some(pool), 1..) = (&pace_pool, syncs) {
-        notes.push(format!("started {syncs} sync(s) of pool {pool} during the copy, so ZFS wrote the target out while the source was read"));
+    if let Some(note) = pace_pool.as_deref().zip(pacing).and_then(|(pool, p)| p.note(pool)) {
+        notes.push(note);
     }
     if let Err(e) = copied {
         // What is durable now is kept for a rerun onto the same objects.

@@ -9,11 +9,11 @@
 //! (`benches/results/zvol-write-out-2026-12-04.md`), that tail was half of a 64 MiB copy.
 //!
 //! The pacer syncs the target's pool (`zpool sync POOL`) whenever the copy has gone [`STEP`]
-//! further (bytes written or zeroed) since the last sync began, one sync at a time, so the write-out overlaps the reads.
-//! Durability still comes from the copy's own `fdatasync`; a sync that fails or cannot start
-//! only ends the pacing. The pool is found through the `/dev/zvol/POOL/...` links udev makes;
-//! without them there is no pacing. `VOLCLONE_ZPOOL` names the `zpool` command, as for the
-//! executor's pool syncs.
+//! further (bytes written or zeroed) since the last sync began, one sync at a time, so the
+//! write-out overlaps the reads. Durability still comes from the copy's own `fdatasync`; a sync
+//! that fails or cannot start only ends the pacing, and the report's notes say which and why.
+//! The pool is found through the `/dev/zvol/POOL/...` links udev makes; without them there is
+//! no pacing. `VOLCLONE_ZPOOL` names the `zpool` command, as for the executor's pool syncs.
 
 use std::os::unix::fs::MetadataExt;
 use std::process::{Child, Command, Stdio};
@@ -54,11 +54,35 @@ fn due(copied: u64, at_last_start: u64, running: bool) -> bool {
     !running && copied.saturating_sub(at_last_start) >= STEP
 }
 
-/// Runs until `done`: starts `zpool sync POOL` each time it is [`due`]; returns how many syncs
-/// it started. A sync still running at the end is left to finish and reaped on its own thread:
-/// a pool that hangs (suspended) must not hold up the copy, which reports the pool's state itself.
-pub(super) fn run(pool: &str, copied: &AtomicU64, done: &AtomicBool) -> u32 {
-    let mut started = 0;
+/// What the pacing did: the syncs it started, and why it stopped early, if it did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Pacing {
+    /// `zpool sync` processes started.
+    pub(super) started: u32,
+    /// Set when a sync failed or could not start: the pacing ended there.
+    pub(super) stopped: Option<String>,
+}
+
+impl Pacing {
+    /// The report's note for a copy onto a zvol of `pool`; `None` when nothing was started or tried.
+    pub(super) fn note(&self, pool: &str) -> Option<String> {
+        match (&self.stopped, self.started) {
+            (None, 0) => None,
+            (None, n) => Some(format!(
+                "started {n} sync(s) of pool {pool} during the copy, so ZFS wrote the target out while the source was read"
+            )),
+            (Some(why), n) => Some(format!(
+                "pool syncs during the copy stopped after {n} started: {why}; the copy's own fdatasync still made the target durable"
+            )),
+        }
+    }
+}
+
+/// Runs until `done`: starts `PROGRAM sync POOL` each time it is [`due`]. A sync still running
+/// at the end is left to finish and reaped on its own thread: a pool that hangs (suspended)
+/// must not hold up the copy, which reports the pool's state itself.
+pub(super) fn run(program: &str, pool: &str, copied: &AtomicU64, done: &AtomicBool) -> Pacing {
+    let mut pacing = Pacing::default();
     let mut at_last = 0;
     let mut child: Option<Child> = None;
     while !done.load(Relaxed) {
@@ -67,13 +91,20 @@ pub(super) fn run(pool: &str, copied: &AtomicU64, done: &AtomicBool) -> u32 {
             match c.try_wait() {
                 Ok(Some(st)) if st.success() => child = None,
                 // A failed sync ends the pacing: the copy's own fdatasync decides durability.
-                Ok(Some(_)) | Err(_) => return started,
+                Ok(Some(st)) => {
+                    pacing.stopped = Some(format!("`{program} sync {pool}` failed ({st})"));
+                    return pacing;
+                }
+                Err(e) => {
+                    pacing.stopped = Some(format!("cannot wait for `{program} sync {pool}`: {e}"));
+                    return pacing;
+                }
                 Ok(None) => continue,
             }
         }
         let w = copied.load(Relaxed);
         if due(w, at_last, child.is_some()) {
-            match Command::new(crate::zfs::zpool_program())
+            match Command::new(program)
                 .arg("sync")
                 .arg(pool)
                 .stdin(Stdio::null())
@@ -89,11 +120,11 @@ pub(super) fn run(pool: &str, copied: &AtomicU64, done: &AtomicBool) -> u32 {
                     );
                     child = Some(c);
                     at_last = w;
-                    started += 1;
+                    pacing.started += 1;
                 }
                 Err(e) => {
-                    tracing::debug!("no pacing: cannot run zpool sync {pool}: {e}");
-                    return started;
+                    pacing.stopped = Some(format!("cannot run `{program} sync {pool}`: {e}"));
+                    return pacing;
                 }
             }
         }
@@ -103,7 +134,7 @@ pub(super) fn run(pool: &str, copied: &AtomicU64, done: &AtomicBool) -> u32 {
     {
         std::thread::spawn(move || c.wait());
     }
-    started
+    pacing
 }
 
 #[cfg(test)]
@@ -131,15 +162,67 @@ mod tests {
         assert!(due(3 * STEP, STEP, false));
     }
 
+    /// Runs the pacer with `program` over a copy that is one step along, then ends the copy
+    /// after `copy_for`; returns what it did and how long it ran.
+    fn pace_with(program: &str, copy_for: Duration) -> (Pacing, Duration) {
+        let copied = AtomicU64::new(STEP);
+        let done = AtomicBool::new(false);
+        let t0 = std::time::Instant::now();
+        std::thread::scope(|s| {
+            let h = s.spawn(|| run(program, "volclone-test-pool", &copied, &done));
+            std::thread::sleep(copy_for);
+            done.store(true, Relaxed);
+            (h.join().unwrap(), t0.elapsed())
+        })
+    }
+
+    /// A script standing for `zpool`: `body` is its shell text.
+    fn fake_zpool(dir: &std::path::Path, body: &str) -> String {
+        use std::os::unix::fs::PermissionsExt;
+        let p = dir.join("zpool");
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p.to_str().unwrap().to_string()
+    }
+
     #[test]
     fn pacing_stops_when_the_copy_is_done_and_starts_nothing_below_a_step() {
         let copied = AtomicU64::new(STEP - 1);
         let done = AtomicBool::new(false);
         std::thread::scope(|s| {
-            let h = s.spawn(|| run("volclone-no-such-pool", &copied, &done));
+            let h = s.spawn(|| run("volclone-no-such-zpool", "tank", &copied, &done));
             std::thread::sleep(POLL * 4);
             done.store(true, Relaxed);
-            assert_eq!(h.join().unwrap(), 0);
+            assert_eq!(h.join().unwrap(), Pacing::default());
         });
+    }
+
+    #[test]
+    fn a_failing_sync_ends_the_pacing_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let zpool = fake_zpool(dir.path(), "exit 3");
+        let (p, _) = pace_with(&zpool, POLL * 20);
+        assert_eq!(p.started, 1, "one sync started, none after it failed: {p:?}");
+        let why = p.stopped.as_deref().expect("the failure is kept");
+        assert!(why.contains("sync volclone-test-pool") && why.contains('3'), "{why}");
+        let note = p.note("volclone-test-pool").unwrap();
+        assert!(note.contains("stopped after 1 started") && note.contains("fdatasync"), "{note}");
+    }
+
+    #[test]
+    fn a_missing_zpool_ends_the_pacing_and_says_so() {
+        let (p, _) = pace_with("/nonexistent/volclone-zpool", POLL * 4);
+        assert_eq!(p.started, 0);
+        assert!(p.stopped.as_deref().unwrap().starts_with("cannot run `/nonexistent/volclone-zpool sync"));
+    }
+
+    #[test]
+    fn a_hanging_sync_does_not_hold_up_the_end_of_the_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let zpool = fake_zpool(dir.path(), "sleep 30");
+        let (p, took) = pace_with(&zpool, POLL * 4);
+        assert_eq!(p, Pacing { started: 1, stopped: None });
+        assert!(took < Duration::from_secs(5), "the pacer waited for the hung sync: {took:?}");
+        assert!(p.note("tank").unwrap().starts_with("started 1 sync(s) of pool tank"));
     }
 }

@@ -44,6 +44,23 @@ $VOLCLONE copy --json "$S" "$ZD" > /tmp/copy.json 2>&1
 eq "copy onto $ZD (the kernel's name) succeeds" "$?" 0
 eq "copy onto $ZD: identical" "$(digest "$ZD")" "$SRC"
 check "copy onto $ZD: its pool (tank) found and synced during the copy" grep -q 'sync(s) of pool tank during the copy' /tmp/copy.json
+# A zpool that fails, or hangs, only ends the pacing: the copy is still identical, says why,
+# and does not wait for a sync that never ends.
+printf '#!/bin/sh\necho "no such pool" >&2; exit 1\n' > /tmp/zpool-fails
+printf '#!/bin/sh\nsleep 120\n' > /tmp/zpool-hangs
+chmod +x /tmp/zpool-fails /tmp/zpool-hangs
+for z in fails hangs; do
+  dd if=/dev/urandom of="$ZD" bs=1M count=32 conv=fsync 2>/dev/null
+  t0=$(cut -d. -f1 /proc/uptime)
+  VOLCLONE_ZPOOL=/tmp/zpool-$z $VOLCLONE copy --json "$S" "$ZD" > /tmp/copy.json 2>&1
+  eq "zpool that $z: the copy succeeds" "$?" 0
+  took=$(( $(cut -d. -f1 /proc/uptime) - t0 ))
+  eq "zpool that $z: identical" "$(digest "$ZD")" "$SRC"
+  cp /tmp/copy.json /tmp/copy.json.$z
+  check "zpool that $z: done in under 60 s (took $took s), not held up by the sync" test "$took" -lt 60
+done
+check "a failing zpool: the report says the pool syncs stopped, and why" grep -q 'pool syncs during the copy stopped after 1 started: `/tmp/zpool-fails sync tank` failed' /tmp/copy.json.fails
+check "a hanging zpool: one sync started, none after it (one at a time)" grep -q 'started 1 sync(s) of pool tank' /tmp/copy.json.hangs
 eq "the source is unchanged" "$(digest "$S")" "$SRC"
 
 # dm-thin, pools with block zeroing (the default) and without (--zero n: a new pool block
