@@ -92,7 +92,7 @@ pub(super) fn run(program: &str, pool: &str, copied: &AtomicU64, done: &AtomicBo
                 Ok(Some(st)) if st.success() => child = None,
                 // A failed sync ends the pacing: the copy's own fdatasync decides durability.
                 Ok(Some(st)) => {
-                    pacing.stopped = Some(format!("`{program} sync {pool}` failed ({st})"));
+                    pacing.stopped = Some(failed(program, pool, st, c));
                     return pacing;
                 }
                 Err(e) => {
@@ -109,7 +109,8 @@ pub(super) fn run(program: &str, pool: &str, copied: &AtomicU64, done: &AtomicBo
                 .arg(pool)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                // Read once it has exited, for the note (zpool says little: no pipe fills up).
+                .stderr(Stdio::piped())
                 .spawn()
             {
                 Ok(c) => {
@@ -129,12 +130,34 @@ pub(super) fn run(program: &str, pool: &str, copied: &AtomicU64, done: &AtomicBo
             }
         }
     }
-    if let Some(mut c) = child
-        && !matches!(c.try_wait(), Ok(Some(_)))
-    {
-        std::thread::spawn(move || c.wait());
+    if let Some(c) = child {
+        finish(program, pool, c, &mut pacing);
     }
     pacing
+}
+
+/// The sync still there when the copy ended: a failure already seen goes into `pacing`; one
+/// still running is reaped on its own thread, never waited for.
+fn finish(program: &str, pool: &str, mut c: Child, pacing: &mut Pacing) {
+    match c.try_wait() {
+        Ok(Some(st)) if !st.success() => pacing.stopped = Some(failed(program, pool, st, &mut c)),
+        Ok(Some(_)) => {}
+        _ => {
+            std::thread::spawn(move || c.wait());
+        }
+    }
+}
+
+/// Why a sync that exited with `st` failed: its status and the first line it wrote to stderr.
+fn failed(program: &str, pool: &str, st: std::process::ExitStatus, c: &mut Child) -> String {
+    let mut err = String::new();
+    if let Some(mut e) = c.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut err);
+    }
+    match err.lines().find(|l| !l.trim().is_empty()) {
+        Some(line) => format!("`{program} sync {pool}` failed ({st}): {}", line.trim()),
+        None => format!("`{program} sync {pool}` failed ({st})"),
+    }
 }
 
 #[cfg(test)]
@@ -200,13 +223,27 @@ mod tests {
     #[test]
     fn a_failing_sync_ends_the_pacing_and_says_so() {
         let dir = tempfile::tempdir().unwrap();
-        let zpool = fake_zpool(dir.path(), "exit 3");
+        let zpool = fake_zpool(dir.path(), "echo 'cannot sync: no such pool' >&2; exit 3");
         let (p, _) = pace_with(&zpool, POLL * 20);
         assert_eq!(p.started, 1, "one sync started, none after it failed: {p:?}");
         let why = p.stopped.as_deref().expect("the failure is kept");
         assert!(why.contains("sync volclone-test-pool") && why.contains('3'), "{why}");
+        assert!(why.ends_with(": cannot sync: no such pool"), "stderr's line is kept: {why}");
         let note = p.note("volclone-test-pool").unwrap();
         assert!(note.contains("stopped after 1 started") && note.contains("fdatasync"), "{note}");
+    }
+
+    #[test]
+    fn a_sync_that_failed_by_the_end_of_the_copy_is_still_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let zpool = fake_zpool(dir.path(), "echo 'pool is suspended' >&2; exit 2");
+        let mut c = Command::new(&zpool).arg("sync").arg("tank").stderr(Stdio::piped()).spawn().unwrap();
+        c.wait().unwrap(); // exited before the copy ended (try_wait then returns its status)
+        let mut p = Pacing { started: 1, stopped: None };
+        finish(&zpool, "tank", c, &mut p);
+        let why = p.stopped.expect("the failure is reported");
+        assert!(why.starts_with(&format!("`{zpool} sync tank` failed (")), "{why}");
+        assert!(why.ends_with("): pool is suspended"), "{why}");
     }
 
     #[test]

@@ -59,7 +59,7 @@ for z in fails hangs; do
   cp /tmp/copy.json /tmp/copy.json.$z
   check "zpool that $z: done in under 60 s (took $took s), not held up by the sync" test "$took" -lt 60
 done
-check "a failing zpool: the report says the pool syncs stopped, and why" grep -q 'pool syncs during the copy stopped after 1 started: `/tmp/zpool-fails sync tank` failed' /tmp/copy.json.fails
+check "a failing zpool: the report says the pool syncs stopped, and why (its status and stderr)" grep -q 'pool syncs during the copy stopped after 1 started: `/tmp/zpool-fails sync tank` failed (exit status: 1): no such pool' /tmp/copy.json.fails
 check "a hanging zpool: one sync started, none after it (one at a time)" grep -q 'started 1 sync(s) of pool tank' /tmp/copy.json.hangs
 eq "the source is unchanged" "$(digest "$S")" "$SRC"
 
