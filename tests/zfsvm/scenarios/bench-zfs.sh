@@ -168,6 +168,8 @@ fio_fixed() {
   f1=$(now); FIXED=$(secs "$f0" "$f1")
 }
 CFGS=${LIMIT_CFGS:-4:1 32:1 4:4 16:2}
+# frac A L: A as a fraction of L.
+frac() { awk -v a="$1" -v l="$2" 'BEGIN{printf "%.2f", a/l}'; }
 # best_limit VAR LABEL: prints each configuration's median of the runs in VAR_<n> (a table row
 # labelled LABEL); sets BEST to the best median and BEST_R to its runs.
 best_limit() {
@@ -240,16 +242,15 @@ for img in $ZVOL_IMAGES; do
     best_limit dlim ", to durable"; DL=$BEST; dlim_r=$BEST_R
     echo "volclone's start-up and checks (wall time less its copy loop's), s: $(echo "$vfix" | median) ($vfix)"
     [ -z "$fixed" ] || echo "fio's fixed cost (a 1 MiB read, start to exit), s: $(echo "$fixed" | median) ($fixed)"
-    # ratio A L: A as a fraction of L.
-    ratio() { awk -v a="$1" -v l="$2" 'BEGIN{printf "%.2f", a/l}'; }
     if [ -n "$lim_r" ]; then
       echo "| $img $COPY_MIB MiB | $kind | limit (fio) | $L ($lim_r) | | | |"
-      echo "RESULT zvol-limit $img->$kind: fio $L MiB/s; volclone $(ratio "$(echo "$vc_r" | median)" "$L") of it, linstor dd $(ratio "$(echo "$dd_r" | median)" "$L") of it"
-      [ -z "$VC_ARGS" ] || echo "RESULT zvol-limit $img->$kind: volclone $VC_ARGS $(ratio "$(echo "$vx_r" | median)" "$L") of it"
+      echo "RESULT zvol-limit $img->$kind: fio $L MiB/s; volclone $(frac "$(echo "$vc_r" | median)" "$L") of it, linstor dd $(frac "$(echo "$dd_r" | median)" "$L") of it"
+      [ -z "$VC_ARGS" ] || echo "RESULT zvol-limit $img->$kind: volclone $VC_ARGS $(frac "$(echo "$vx_r" | median)" "$L") of it"
     fi
     if [ -n "$dlim_r" ]; then
       echo "| $img $COPY_MIB MiB | $kind | limit (fio, to durable) | $DL ($dlim_r) | | | |"
-      echo "RESULT zvol-limit-durable $img->$kind: fio $DL MiB/s; volclone $(ratio "$(echo "$vc_r" | median)" "$DL") of it, linstor dd $(ratio "$(echo "$dd_r" | median)" "$DL") of it"
+      echo "RESULT zvol-limit-durable $img->$kind: fio $DL MiB/s; volclone $(frac "$(echo "$vc_r" | median)" "$DL") of it, linstor dd $(frac "$(echo "$dd_r" | median)" "$DL") of it"
+      [ -z "$VC_ARGS" ] || echo "RESULT zvol-limit-durable $img->$kind: volclone $VC_ARGS $(frac "$(echo "$vx_r" | median)" "$DL") of it"
     fi
     vself=""; vbusy=""; xself=""; xbusy=""; dself=""; dbusy=""
   done
