@@ -37,6 +37,7 @@ part "Java bindings (JUnit, default locale and tr-TR)" scripts/java-tests.sh
 part "Java API against its baseline (0.1.0 + additions)" scripts/java-api-check.sh
 part "Java artifact (Maven; Java 17 and the newer JDK)" scripts/maven-tests.sh
 part "Debian package: build, install, C and Java against it" scripts/package-tests.sh
+part "README quick start (its first command, as written)" scripts/readme-quickstart.sh
 part "fuzz every entry point (short runs)" scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
 images() {
   wait "$IMAGES_PID" || { cat "$IMAGES_LOG"; return 1; }
