@@ -235,7 +235,7 @@ for img in $ZVOL_IMAGES; do
       esac
       echo "| $img $COPY_MIB MiB | $kind | $tool | $(echo "$rr" | median) ($rr) | $(echo "$sf" | median) | $(echo "$bz" | median) | $REF |"
     done
-    echo "RESULT zvol-copy $img->$kind: volclone $(echo "$vc_r" | median) MiB/s, linstor dd $(echo "$dd_r" | median) MiB/s, ratio $(awk -v a="$(echo "$vc_r" | median)" -v b="$(echo "$dd_r" | median)" 'BEGIN{printf "%.2f", a/b}')x"
+    echo "RESULT zvol-copy $img->$kind: volclone $(echo "$vc_r" | median) MiB/s, linstor dd $(echo "$dd_r" | median) MiB/s, ratio $(frac "$(echo "$vc_r" | median)" "$(echo "$dd_r" | median)")x"
     # The limit: the best configuration's median over the rounds, as fio's own run time counts
     # it (L), and counted to a durable target as the copies are, less fio's fixed cost (DL).
     best_limit lim ""; L=$BEST; lim_r=$BEST_R
