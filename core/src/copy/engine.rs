@@ -226,6 +226,7 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
         copying_done.store(true, Relaxed);
         (copied, pacer.and_then(|h| h.join().ok()))
     });
+    tracing::debug!(ok = copied.is_ok(), "copy loop done");
     if let Some(note) = pace_pool.as_deref().zip(pacing).and_then(|(pool, p)| p.note(pool)) {
         notes.push(note);
     }
@@ -248,6 +249,7 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
     }
     if opts.fsync || checkpoint.is_some() {
         tgt.file.sync_data().map_err(|e| Error::io("fdatasync", &tgt.path, None, e))?;
+        tracing::debug!("target durable");
     }
     if let Some(cp) = checkpoint {
         cp.finish(&tgt.file)?;

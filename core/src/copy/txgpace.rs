@@ -89,7 +89,10 @@ pub(super) fn run(program: &str, pool: &str, copied: &AtomicU64, done: &AtomicBo
         std::thread::sleep(POLL);
         if let Some(c) = &mut child {
             match c.try_wait() {
-                Ok(Some(st)) if st.success() => child = None,
+                Ok(Some(st)) if st.success() => {
+                    tracing::debug!(pool, copied = copied.load(Relaxed), "pool sync finished");
+                    child = None;
+                }
                 // A failed sync ends the pacing: the copy's own fdatasync decides durability.
                 Ok(Some(st)) => {
                     pacing.stopped = Some(failed(program, pool, st, c));

@@ -27,7 +27,8 @@
 #     loop's own `seconds` from its JSON report). Every tool runs from the guest's RAM (copied
 #     from /host first), as from a local disk. volclone and dd are reported as fractions of the
 #     limit. ZVOL_IMAGES and ZVOL_KINDS narrow the sources and targets. VC_ARGS (e.g. "--io streaming", "--workers 16") adds `volclone copy $VC_ARGS` as a
-#     third tool, in the same rounds, reported the same way. A LIMIT_CFGS entry QD:jobs:engine
+#     third tool, in the same rounds, reported the same way; VC_BIN_X (benches/zfs.sh) makes
+#     that third tool another volclone build (e.g. the one before a change), with VC_ARGS if given. A LIMIT_CFGS entry QD:jobs:engine
 #     runs fio with that engine (e.g. 1:16:psync: 16 threads each blocking on one request, as
 #     volclone's workers do).
 # Every result is compared with its source. Figures are seconds and MiB/s; ratios > 1 favour volclone.
@@ -137,6 +138,10 @@ done
 # The tools run from RAM: /host is 9p, whose first reads of a 30 MB binary would be billed to a
 # copy. fio comes with its own loader and libraries (the host's Debian build).
 mkdir -p /tmp/bin && cp /host/volclone /host/gnu-dd /tmp/bin/ && VOLCLONE=/tmp/bin/volclone
+# The third tool: VC_ARGS on this build, or another build (/host/volclone-x, named VC_X_NAME).
+XTOOL=${VC_ARGS:+volclone-x}; VOLCLONE_X=$VOLCLONE
+if [ -f /host/volclone-x ]; then cp /host/volclone-x /tmp/bin/ && VOLCLONE_X=/tmp/bin/volclone-x && XTOOL=volclone-x; fi
+XLABEL="volclone${VC_X_NAME:+ ($VC_X_NAME)}${VC_ARGS:+ $VC_ARGS}"
 FIO=""; [ -x /host/fio/fio ] && cp -r /host/fio /tmp/bin/ && FIO="/tmp/bin/fio/lib/ld-linux-x86-64.so.2 --library-path /tmp/bin/fio/lib /tmp/bin/fio/fio"
 # limit_run IMG DEV TGT QD JOBS [ENGINE]: fio doing at once what a copy of IMG from DEV onto TGT
 # must (ENGINE: libaio unless given).
@@ -205,10 +210,10 @@ for img in $ZVOL_IMAGES; do
           eval "dlim_$c=\"\$dlim_$c $(awk -v m=$COPY_MIB -v t="$TD" 'BEGIN{printf "%.2f", m / t}')\""
         done
       fi
-      for tool in linstor-dd volclone ${VC_ARGS:+volclone-x}; do
+      for tool in linstor-dd volclone $XTOOL; do
         fresh_target $kind
         case $tool in
-          volclone-x) time_cmd $VOLCLONE copy --quiet --json --no-checkpoint $VC_ARGS "$S" "$T_DEV" ;;
+          volclone-x) time_cmd $VOLCLONE_X copy --quiet --json --no-checkpoint $VC_ARGS "$S" "$T_DEV" ;;
           linstor-dd) time_cmd /tmp/bin/gnu-dd if="$S" of="$T_DEV" bs=64k conv=nocreat,sparse oflag=direct status=none ;;
           volclone)
             time_cmd $VOLCLONE copy --quiet --json --no-checkpoint "$S" "$T_DEV"
@@ -227,7 +232,7 @@ for img in $ZVOL_IMAGES; do
       done
       r=$((r + 1))
     done
-    for tool in linstor-dd volclone ${VC_ARGS:+volclone-x}; do
+    for tool in linstor-dd volclone $XTOOL; do
       case $tool in
         volclone) rr=$vc_r; sf=$vself; bz=$vbusy ;;
         volclone-x) rr=$vx_r; sf=$xself; bz=$xbusy ;;
@@ -245,12 +250,12 @@ for img in $ZVOL_IMAGES; do
     if [ -n "$lim_r" ]; then
       echo "| $img $COPY_MIB MiB | $kind | limit (fio) | $L ($lim_r) | | | |"
       echo "RESULT zvol-limit $img->$kind: fio $L MiB/s; volclone $(frac "$(echo "$vc_r" | median)" "$L") of it, linstor dd $(frac "$(echo "$dd_r" | median)" "$L") of it"
-      [ -z "$VC_ARGS" ] || echo "RESULT zvol-limit $img->$kind: volclone $VC_ARGS $(frac "$(echo "$vx_r" | median)" "$L") of it"
+      [ -z "$XTOOL" ] || echo "RESULT zvol-limit $img->$kind: $XLABEL $(frac "$(echo "$vx_r" | median)" "$L") of it"
     fi
     if [ -n "$dlim_r" ]; then
       echo "| $img $COPY_MIB MiB | $kind | limit (fio, to durable) | $DL ($dlim_r) | | | |"
       echo "RESULT zvol-limit-durable $img->$kind: fio $DL MiB/s; volclone $(frac "$(echo "$vc_r" | median)" "$DL") of it, linstor dd $(frac "$(echo "$dd_r" | median)" "$DL") of it"
-      [ -z "$VC_ARGS" ] || echo "RESULT zvol-limit-durable $img->$kind: volclone $VC_ARGS $(frac "$(echo "$vx_r" | median)" "$DL") of it"
+      [ -z "$XTOOL" ] || echo "RESULT zvol-limit-durable $img->$kind: $XLABEL $(frac "$(echo "$vx_r" | median)" "$DL") of it"
     fi
     vself=""; vbusy=""; xself=""; xbusy=""; dself=""; dbusy=""
   done
