@@ -88,21 +88,17 @@ pub(super) fn run(program: &str, pool: &str, copied: &AtomicU64, done: &AtomicBo
     while !done.load(Relaxed) {
         std::thread::sleep(POLL);
         if let Some(c) = &mut child {
-            match c.try_wait() {
-                Ok(Some(st)) if st.success() => {
+            match poll(program, pool, c) {
+                Sync::Running => continue,
+                Sync::Done => {
                     tracing::debug!(pool, copied = copied.load(Relaxed), "pool sync finished");
                     child = None;
                 }
                 // A failed sync ends the pacing: the copy's own fdatasync decides durability.
-                Ok(Some(st)) => {
-                    pacing.stopped = Some(failed(program, pool, st, c));
+                Sync::Failed(why) => {
+                    pacing.stopped = Some(why);
                     return pacing;
                 }
-                Err(e) => {
-                    pacing.stopped = Some(format!("cannot wait for `{program} sync {pool}`: {e}"));
-                    return pacing;
-                }
-                Ok(None) => continue,
             }
         }
         let w = copied.load(Relaxed);
@@ -142,12 +138,30 @@ pub(super) fn run(program: &str, pool: &str, copied: &AtomicU64, done: &AtomicBo
 /// The sync still there when the copy ended: a failure already seen goes into `pacing`; one
 /// still running is reaped on its own thread, never waited for.
 fn finish(program: &str, pool: &str, mut c: Child, pacing: &mut Pacing) {
-    match c.try_wait() {
-        Ok(Some(st)) if !st.success() => pacing.stopped = Some(failed(program, pool, st, &mut c)),
-        Ok(Some(_)) => {}
-        _ => {
+    match poll(program, pool, &mut c) {
+        Sync::Running => {
             std::thread::spawn(move || c.wait());
         }
+        Sync::Done => {}
+        Sync::Failed(why) => pacing.stopped = Some(why),
+    }
+}
+
+/// Where a started sync stands.
+enum Sync {
+    Running,
+    Done,
+    /// It failed, or cannot be waited for: why, for the note.
+    Failed(String),
+}
+
+/// Looks at the sync `c` without waiting.
+fn poll(program: &str, pool: &str, c: &mut Child) -> Sync {
+    match c.try_wait() {
+        Ok(None) => Sync::Running,
+        Ok(Some(st)) if st.success() => Sync::Done,
+        Ok(Some(st)) => Sync::Failed(failed(program, pool, st, c)),
+        Err(e) => Sync::Failed(format!("cannot wait for `{program} sync {pool}`: {e}")),
     }
 }
 
