@@ -89,13 +89,13 @@ pub(super) fn run(program: &str, pool: &str, copied: &AtomicU64, done: &AtomicBo
         std::thread::sleep(POLL);
         if let Some(c) = &mut child {
             match poll(program, pool, c) {
-                Sync::Running => continue,
-                Sync::Done => {
+                SyncState::Running => continue,
+                SyncState::Done => {
                     tracing::debug!(pool, copied = copied.load(Relaxed), "pool sync finished");
                     child = None;
                 }
                 // A failed sync ends the pacing: the copy's own fdatasync decides durability.
-                Sync::Failed(why) => {
+                SyncState::Failed(why) => {
                     pacing.stopped = Some(why);
                     return pacing;
                 }
@@ -135,20 +135,20 @@ pub(super) fn run(program: &str, pool: &str, copied: &AtomicU64, done: &AtomicBo
     pacing
 }
 
-/// The sync still there when the copy ended: a failure already seen goes into `pacing`; one
-/// still running is reaped on its own thread, never waited for.
+/// The sync still there when the copy ended: a failure already seen (or a sync that cannot be
+/// waited for) goes into `pacing`; one still running is reaped on its own thread, never waited for.
 fn finish(program: &str, pool: &str, mut c: Child, pacing: &mut Pacing) {
     match poll(program, pool, &mut c) {
-        Sync::Running => {
+        SyncState::Running => {
             std::thread::spawn(move || c.wait());
         }
-        Sync::Done => {}
-        Sync::Failed(why) => pacing.stopped = Some(why),
+        SyncState::Done => {}
+        SyncState::Failed(why) => pacing.stopped = Some(why),
     }
 }
 
 /// Where a started sync stands.
-enum Sync {
+enum SyncState {
     Running,
     Done,
     /// It failed, or cannot be waited for: why, for the note.
@@ -156,12 +156,12 @@ enum Sync {
 }
 
 /// Looks at the sync `c` without waiting.
-fn poll(program: &str, pool: &str, c: &mut Child) -> Sync {
+fn poll(program: &str, pool: &str, c: &mut Child) -> SyncState {
     match c.try_wait() {
-        Ok(None) => Sync::Running,
-        Ok(Some(st)) if st.success() => Sync::Done,
-        Ok(Some(st)) => Sync::Failed(failed(program, pool, st, c)),
-        Err(e) => Sync::Failed(format!("cannot wait for `{program} sync {pool}`: {e}")),
+        Ok(None) => SyncState::Running,
+        Ok(Some(st)) if st.success() => SyncState::Done,
+        Ok(Some(st)) => SyncState::Failed(failed(program, pool, st, c)),
+        Err(e) => SyncState::Failed(format!("cannot wait for `{program} sync {pool}`: {e}")),
     }
 }
 
