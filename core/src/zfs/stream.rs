@@ -92,6 +92,11 @@ pub(super) fn pump<R: Read + AsFd, W: Write + AsFd>(
                     can_splice = false;
                     continue;
                 }
+                // splice(2) looks for the output's reader before the input's end: a receive that
+                // read the whole stream and exited races this loop's last call (seen on OpenZFS
+                // 2.3 in CI). At the input's end nothing was lost; the receive's exit status,
+                // which every caller checks, says whether what it read was complete.
+                Err(e) if e.raw_os_error() == Some(libc::EPIPE) && at_end(&mut from) => break,
                 Err(e) => return Err(Error::io("splice", "zfs send stream into zfs receive", Some(done), e)),
             }
         } else {
@@ -112,6 +117,17 @@ pub(super) fn pump<R: Read + AsFd, W: Write + AsFd>(
     }
     report(done, done);
     Ok(done)
+}
+
+/// True when `from` (just seen readable) is at its end: a read of it returns nothing.
+fn at_end(from: &mut impl Read) -> bool {
+    loop {
+        match from.read(&mut [0u8; 1]) {
+            Ok(n) => return n == 0,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return false,
+        }
+    }
 }
 
 /// Waits up to [`TICK`] for `events` on `fd`; true when they (or a hang-up or error) came.
@@ -302,5 +318,27 @@ mod tests {
         drop(r); // the receive is gone before the first byte
         let e = pump(from, std::fs::File::from(std::os::fd::OwnedFd::from(w)), None, &AtomicU64::new(0), &Seen::default(), &CancelToken::new()).unwrap_err();
         assert!(e.to_string().contains("zfs receive"), "{e}");
+    }
+
+    #[test]
+    fn a_receive_gone_after_the_whole_stream_is_the_end_not_an_error() {
+        // The race seen in CI, made certain: the sender has closed (the stream is all moved) and
+        // the receive has exited before the pump's last splice, which then fails with EPIPE.
+        let (r, w) = std::io::pipe().unwrap();
+        drop(w);
+        let (rr, rw) = std::io::pipe().unwrap();
+        drop(rr);
+        let n = pump(std::fs::File::from(std::os::fd::OwnedFd::from(r)), std::fs::File::from(std::os::fd::OwnedFd::from(rw)), None, &AtomicU64::new(0), &Seen::default(), &CancelToken::new())
+            .unwrap();
+        assert_eq!(n, 0);
+        // With bytes still to move, the same broken pipe stays an error that names the offset.
+        let (r, mut w) = std::io::pipe().unwrap();
+        w.write_all(b"more of the stream").unwrap();
+        drop(w);
+        let (rr, rw) = std::io::pipe().unwrap();
+        drop(rr);
+        let e = pump(std::fs::File::from(std::os::fd::OwnedFd::from(r)), std::fs::File::from(std::os::fd::OwnedFd::from(rw)), None, &AtomicU64::new(0), &Seen::default(), &CancelToken::new())
+            .unwrap_err();
+        assert!(e.to_string().contains("zfs receive") && e.to_string().contains("offset 0"), "{e}");
     }
 }

@@ -144,7 +144,21 @@ public final class SatelliteFlow {
         return all.lines().filter(n -> n.contains("volclone-tmp")).reduce("", (a, b) -> a + b + " ").trim();
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        // An exception ends the flow as a failure with the counts printed, never as a JVM left
+        // waiting on a thread (System.exit ends the source writer too).
+        try {
+            flow();
+        } catch (Throwable t) {
+            failed++;
+            System.out.println("not ok - the flow stopped on an exception: " + t);
+            t.printStackTrace(System.out);
+        }
+        System.out.println(passed + " passed, " + failed + " failed");
+        System.exit(Math.min(failed, 95));
+    }
+
+    private static void flow() throws Exception {
         String p = "tmp-pool/incus";
         // 1. A two-volume resource cloned from its CF_ snapshots while the sources are written.
         List<String> srcs = List.of(p + "/vm_00000", p + "/vm_00001");
@@ -168,15 +182,19 @@ public final class SatelliteFlow {
                 }
             }
         });
+        writer.setDaemon(true);
         writer.start();
-        for (int v = 0; v < 2; v++) {
-            List<String> states = new ArrayList<>();
-            CloneExecutor.Report r = cloneVolume(srcs.get(v), tgts.get(v), "CF_5eed0001", false, Options.defaults(), states, null);
-            check("volume " + v + ": ZFS_COPY chosen on the encrypted pool", r.strategy() == CloneStrategy.ZFS_COPY, r.strategy().toString());
-            check("volume " + v + ": disk state ends at Cloning(100.00%)", !states.isEmpty() && states.get(states.size() - 1).equals("Cloning(100.00%)"), states.toString());
+        try {
+            for (int v = 0; v < 2; v++) {
+                List<String> states = new ArrayList<>();
+                CloneExecutor.Report r = cloneVolume(srcs.get(v), tgts.get(v), "CF_5eed0001", false, Options.defaults(), states, null);
+                check("volume " + v + ": ZFS_COPY chosen on the encrypted pool", r.strategy() == CloneStrategy.ZFS_COPY, r.strategy().toString());
+                check("volume " + v + ": disk state ends at Cloning(100.00%)", !states.isEmpty() && states.get(states.size() - 1).equals("Cloning(100.00%)"), states.toString());
+            }
+        } finally {
+            stop.set(true);
+            writer.join();
         }
-        stop.set(true);
-        writer.join();
         for (int v = 0; v < 2; v++) {
             check("volume " + v + ": the target equals its CF_ snapshot", digest(dev(tgts.get(v))).equals(want.get(v)), "");
             check("volume " + v + ": the live source has moved on", !digest(dev(srcs.get(v))).equals(want.get(v)), "");
@@ -324,8 +342,5 @@ public final class SatelliteFlow {
         sh("zfs", "destroy", big + "@CF_f011");
         check("every snapshot was LINSTOR's and is gone", sh("zfs", "list", "-H", "-t", "snapshot", "-o", "name")
             .lines().allMatch(n -> n.startsWith(srcs.get(0) + "@CF_c10e")), sh("zfs", "list", "-H", "-t", "snapshot", "-o", "name"));
-
-        System.out.println(passed + " passed, " + failed + " failed");
-        System.exit(Math.min(failed, 95));
     }
 }
