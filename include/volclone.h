@@ -8,7 +8,7 @@
 #include <stdint.h>
 #define VOLCLONE_VERSION_MAJOR 0
 #define VOLCLONE_VERSION_MINOR 1
-#define VOLCLONE_VERSION_PATCH 0
+#define VOLCLONE_VERSION_PATCH 1
 
 
 /**

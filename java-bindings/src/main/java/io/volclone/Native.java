@@ -35,7 +35,7 @@ final class Native {
     /** System property naming the directory the jar's copy is extracted to. */
     static final String EXTRACT_PROPERTY = "volclone.library.extractDir";
     /** The library version these classes are made for (the crate's and the jar's version). */
-    static final String EXPECTED_VERSION = "0.1.0";
+    static final String EXPECTED_VERSION = "0.1.1";
     /** Where the jar carries the library. */
     static final String BUNDLED = "/io/volclone/native/linux-x86_64/libvolclone_jni.so";
     /** What the library was loaded from (the successful attempt's description), or null. */

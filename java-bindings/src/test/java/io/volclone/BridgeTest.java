@@ -22,7 +22,7 @@ class BridgeTest {
     void aRustPanicIsARuntimeExceptionNotACrash() {
         RuntimeException e = assertThrows(RuntimeException.class, NativeTest::testPanic);
         assertTrue(e.getMessage().contains("panicked") && e.getMessage().contains("test panic"), e.getMessage());
-        assertEquals("0.1.0", ClonePlanner.libraryVersion());
+        assertEquals("0.1.1", ClonePlanner.libraryVersion());
     }
 
     @Test
