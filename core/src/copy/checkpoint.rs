@@ -390,7 +390,7 @@ impl Checkpoint {
         let file = dir.join(crate::state::file_name_for(&key.to_string_lossy(), "json"));
         sweep(dir, &file);
         let layout = Layout::new(src.size, chunk);
-        let ids = identity::identify(&src.path, &src.file, Role::Source).and_then(|s| identity::identify(&tgt.path, &tgt.file, Role::Target).map(|t| (s, t)));
+        let ids = identity::identify(src, Role::Source).and_then(|s| identity::identify(tgt, Role::Target).map(|t| (s, t)));
         let stored = read_file(&file).map_err(|e| Error::io("read checkpoint", &file, None, e))?;
         let (sid, tid) = match ids {
             Ok(ids) => ids,

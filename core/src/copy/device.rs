@@ -7,6 +7,7 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileExt, FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use super::extents::DataMap;
 use super::pagecache::{self, Kept};
@@ -36,9 +37,17 @@ pub(super) struct Endpoint {
     holes: Option<DataMap>,
     /// `IoMode::Streaming`: what of the side's page cache the copy leaves as it found it.
     pub(super) stream: Option<Kept>,
+    /// The side's zvol name, looked up once (the checkpoint's identity and the pool syncs both
+    /// need it, and without a `/dev/zvol` path the lookup walks every link udev made).
+    zvol: OnceLock<Option<String>>,
 }
 
 impl Endpoint {
+    /// The ZFS name of this side when it is a zvol a `/dev/zvol` name leads to.
+    pub(super) fn zvol_name(&self) -> Option<&str> {
+        self.zvol.get_or_init(|| if self.is_block { super::identity::zvol_of(&self.path, &self.file) } else { None }).as_deref()
+    }
+
     /// The side's size as it is now (to notice a source that grew or shrank during a copy).
     pub(super) fn size_now(&self) -> Result<u64> {
         size_of(&self.file, &self.path, self.is_block)
@@ -139,7 +148,7 @@ pub(super) fn open_source(path: &Path, direct: bool, notes: &mut Vec<String>) ->
         open_maybe_direct(path, false, libc::O_CLOEXEC, direct, notes).map_err(|e| Error::io("open source", path, None, e))?;
     let size = size_of(&file, path, is_block)?;
     let buffered = if direct { Some(open(path, false, libc::O_CLOEXEC).map_err(|e| Error::io("open source", path, None, e))?) } else { None };
-    Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct, holes: None, stream: None })
+    Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct, holes: None, stream: None, zvol: OnceLock::new() })
 }
 
 /// Opens the target for writing without truncating it; block devices with O_EXCL, so a
@@ -171,7 +180,7 @@ pub(super) fn open_target(path: &Path, create: bool, direct: bool, source_size: 
     // The buffered twin needs no O_EXCL: this process holds the claim through `file`.
     let buffered = if direct { Some(open(path, true, libc::O_CLOEXEC).map_err(|e| Error::io("open target", path, None, e))?) } else { None };
     let holes = (!is_block).then(|| DataMap::of_file(&file, size));
-    Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct, holes, stream: None })
+    Ok(Endpoint { path: path.into(), file, buffered, size, is_block, direct, holes, stream: None, zvol: OnceLock::new() })
 }
 
 /// How long an exclusive open keeps retrying EBUSY before calling the target busy.

@@ -24,6 +24,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::device::Endpoint;
 use super::sysblock::{self, DevNum};
 
 /// Whether a side is read or written: a source's content must not change between runs either.
@@ -122,8 +123,9 @@ pub(super) fn file_id(file: &File, role: Role) -> std::io::Result<FileId> {
     Ok(FileId { dev: m.dev(), ino: m.ino(), born, generation: (g == 0).then_some(generation as u64), modified })
 }
 
-/// The identity of `file` (opened from `path`), or why none can be proven.
-pub(super) fn identify(path: &Path, file: &File, role: Role) -> Result<ObjectId, String> {
+/// The identity of `side` (what its descriptor is), or why none can be proven.
+pub(super) fn identify(side: &Endpoint, role: Role) -> Result<ObjectId, String> {
+    let (path, file) = (side.path.as_path(), &side.file);
     let m = file.metadata().map_err(|e| format!("fstat of {}: {e}", path.display()))?;
     if m.is_file() {
         let id = file_id(file, role).map_err(|e| format!("statx of {}: {e}", path.display()))?;
@@ -147,9 +149,9 @@ pub(super) fn identify(path: &Path, file: &File, role: Role) -> Result<ObjectId,
         return Ok(ObjectId::Dm { uuid });
     }
     if naming.kernel_name.starts_with("zd") {
-        let name = zvol_name(path, &naming.kernel_name).ok_or_else(|| format!("no /dev/zvol name leads to {} ({})", path.display(), naming.kernel_name))?;
-        let guid = zvol_guid(&name)?;
-        return Ok(ObjectId::Zvol { name, guid });
+        let name = side.zvol_name().ok_or_else(|| format!("no /dev/zvol name leads to {} ({})", path.display(), naming.kernel_name))?;
+        let guid = zvol_guid(name)?;
+        return Ok(ObjectId::Zvol { name: name.to_owned(), guid });
     }
     Err(format!("{} ({}) is a block device whose identity volclone cannot prove (not a file, loop, device-mapper or zvol)", path.display(), naming.kernel_name))
 }
@@ -172,9 +174,16 @@ fn loop_id(path: &Path, b: &sysblock::LoopBacking) -> Result<ObjectId, String> {
     Ok(ObjectId::Loop { backing: id, offset: b.offset, size_limit: b.size_limit })
 }
 
+/// The ZFS name of the zvol `file` (opened from `path`); `None` when it is no zvol or no
+/// `/dev/zvol` name leads to it. [`Endpoint::zvol_name`] keeps the answer.
+pub(super) fn zvol_of(path: &Path, file: &File) -> Option<String> {
+    let naming = sysblock::naming(DevNum::of_rdev(file.metadata().ok()?.rdev()))?;
+    naming.kernel_name.starts_with("zd").then(|| zvol_name(path, &naming.kernel_name)).flatten()
+}
+
 /// The ZFS name of zvol `kernel_name` (`zd16`): from `path` when it is a `/dev/zvol/` name of
 /// it, else from the `/dev/zvol` links udev made.
-pub(super) fn zvol_name(path: &Path, kernel_name: &str) -> Option<String> {
+fn zvol_name(path: &Path, kernel_name: &str) -> Option<String> {
     let leads_here = |p: &Path| std::fs::canonicalize(p).ok().and_then(|c| c.file_name().map(|n| n == kernel_name)).unwrap_or(false);
     if let Ok(rest) = path.strip_prefix("/dev/zvol")
         && leads_here(path)
@@ -218,10 +227,11 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("t");
         std::fs::write(&p, b"x").unwrap();
-        let a = identify(&p, &File::open(&p).unwrap(), Role::Target);
+        let side = || super::super::device::open_target(&p, false, false, 1, &mut Vec::new()).unwrap();
+        let a = identify(&side(), Role::Target);
         std::fs::remove_file(&p).unwrap();
         std::fs::write(&p, b"x").unwrap();
-        let b = identify(&p, &File::open(&p).unwrap(), Role::Target);
+        let b = identify(&side(), Role::Target);
         match (a, b) {
             (Ok(a), Ok(b)) => assert_ne!(a, b, "a re-created file must not look like the old one"),
             (Err(w), _) | (_, Err(w)) => eprintln!("SKIPPED: this file system proves no file identity: {w}"),

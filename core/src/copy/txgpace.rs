@@ -15,14 +15,11 @@
 //! The pool is found through the `/dev/zvol/POOL/...` links udev makes; without them there is
 //! no pacing. `VOLCLONE_ZPOOL` names the `zpool` command, as for the executor's pool syncs.
 
-use std::os::unix::fs::MetadataExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use super::device::Endpoint;
-use super::identity;
-use super::sysblock::{self, DevNum};
 
 /// Bytes of the copy (written or zeroed) between the starts of two pool syncs.
 pub(super) const STEP: u64 = 8 << 20;
@@ -33,14 +30,7 @@ const POLL: Duration = Duration::from_millis(50);
 /// The pool of a zvol target, when the target is a zvol and its name is found (from its
 /// `/dev/zvol` path or the links udev made, as a checkpoint's identity finds it).
 pub(super) fn pool_of(tgt: &Endpoint) -> Option<String> {
-    if !tgt.is_block {
-        return None;
-    }
-    let naming = sysblock::naming(DevNum::of_rdev(tgt.file.metadata().ok()?.rdev()))?;
-    if !naming.kernel_name.starts_with("zd") {
-        return None;
-    }
-    pool_of_dataset(&identity::zvol_name(&tgt.path, &naming.kernel_name)?)
+    pool_of_dataset(tgt.zvol_name()?)
 }
 
 /// The pool of zvol `name` (`tank/a/b` → `tank`); `None` for a bare pool name, never a zvol.
