@@ -55,9 +55,11 @@ for s in plain srcenc locked; do
             eq "$case its own encryption root" "$(prop encryptionroot "$t")" "$t"
             eq "$case key loaded from the source's location" "$(prop keystatus "$t")" available ;;
           locked/*)
+            # The clone's key is loaded from the source's key location (a file here), so the
+            # clone is usable at once; the source's own key stays unloaded.
             eq "$case its own encryption root" "$(prop encryptionroot "$t")" "$t"
-            eq "$case still locked like the source" "$(prop keystatus "$t")" unavailable
-            zfs load-key -L file:///root/locked.key "$t" ;;
+            eq "$case key loaded from the source's location" "$(prop keystatus "$t")" available
+            eq "$case the source stays locked" "$(prop keystatus tank/locked/src)" unavailable ;;
         esac
         eval "want_sum=\$SUM_$s"
         eq "$case identical data" "$(digest "$(dev "$t")")" "$want_sum"
