@@ -59,6 +59,10 @@ VERSIONS=${ZFS_VERSIONS:-2.1 2.3}
 # The images first (cached; .ci/run builds them in the background while the other tests run).
 scripts/zfs-vm-images.sh "$VERSIONS"
 
+# The log of a scenario that hung or failed outlives $SHARE: kept under LOGS (ZFSVM_LOGS).
+LOGS=${ZFSVM_LOGS:-$ROOT/target/zfsvm-logs/$(date +%Y%m%d-%H%M%S)}
+keep_log() { mkdir -p "$LOGS"; cp "$1" "$LOGS/$2.log"; echo "-- log kept: $LOGS/$2.log"; }
+
 # run_version VER: every scenario of VER, one VM at a time; "pass fail broken..." in $SHARE/result-VER.
 run_version() {
   local ver=$1 out share pass=0 fail=0 broken=() retried=() key=${1//./_}
@@ -106,15 +110,15 @@ run_version() {
         [ "$rc" = 123 ] && [ "$attempt" = 1 ] || break
         echo "-- $ver/$backend/$sc: guest kernel hung ($(( $(date +%s) - t0 )) s); console tail, then one more boot:"
         grep -E 'blocked for more than|zfsvm:' "$share/$sc.log" | tail -8
-        cp "$share/$sc.log" "$share/$sc.hung.log"; retried+=("$ver/$backend/$sc")
+        keep_log "$share/$sc.log" "$ver-$backend-$sc-hung"; retried+=("$ver/$backend/$sc")
       done
       grep -E '^(ok|not ok) |^[0-9]+ passed|zfsvm: accel' "$share/$sc.log" | grep -v '^ok ' || true
       line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$share/$sc.log" | tail -1 || true)
       echo "-- $ver/$backend/$sc: ${line:-no result line} (rc $rc, $(( $(date +%s) - t0 )) s)"
-      if [ -z "$line" ]; then fail=$((fail + 1)); broken+=("$ver/$backend/$sc(rc$rc)"); tail -30 "$share/$sc.log"; continue; fi
+      if [ -z "$line" ]; then fail=$((fail + 1)); broken+=("$ver/$backend/$sc(rc$rc)"); tail -30 "$share/$sc.log"; keep_log "$share/$sc.log" "$ver-$backend-$sc-failed"; continue; fi
       p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
       pass=$((pass + p)); fail=$((fail + f))
-      if [ "$rc" != 0 ] || [ "$f" != 0 ]; then broken+=("$ver/$backend/$sc"); grep -E '^not ok' -A4 "$share/$sc.log" | head -40; fi
+      if [ "$rc" != 0 ] || [ "$f" != 0 ]; then broken+=("$ver/$backend/$sc"); grep -E '^not ok' -A4 "$share/$sc.log" | head -40; keep_log "$share/$sc.log" "$ver-$backend-$sc-failed"; fi
     done
   done
   echo "$pass $fail ${broken[*]:-}" > "$SHARE/result-$ver"
