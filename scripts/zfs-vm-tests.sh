@@ -48,11 +48,9 @@ if [ ! -x "$JRE/bin/java" ]; then
 fi
 cp -r "$JRE" "$SHARE/jre"
 # A disk that fails reads with EIO at sector 40960 (qemu blkdebug), for the failure scenario.
-truncate -s 64M "$SHARE/faulty.img"
 printf '[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "40960"\nonce = "off"\n' > "$SHARE/blkdebug.conf"
 FAULTY="-drive if=none,id=bad,format=raw,file.driver=blkdebug,file.config=$SHARE/blkdebug.conf,file.image.filename=$SHARE/faulty.img -device virtio-blk-pci,drive=bad,serial=faulty"
 # The fault matrix: a disk that fails reads at sector 40960, one that fails writes at sector 20480.
-truncate -s 64M "$SHARE/faulty-read.img" "$SHARE/faulty-write.img"
 printf '[inject-error]\nevent = "write_aio"\nerrno = "5"\nsector = "20480"\nonce = "off"\n' > "$SHARE/blkdebug-write.conf"
 FAULTS_DISKS="-drive if=none,id=rbad,format=raw,file.driver=blkdebug,file.config=$SHARE/blkdebug.conf,file.image.filename=$SHARE/faulty-read.img -device virtio-blk-pci,drive=rbad,serial=faultyread -drive if=none,id=wbad,format=raw,file.driver=blkdebug,file.config=$SHARE/blkdebug-write.conf,file.image.filename=$SHARE/faulty-write.img -device virtio-blk-pci,drive=wbad,serial=faultywrite"
 VERSIONS=${ZFS_VERSIONS:-2.1 2.3}
@@ -68,6 +66,7 @@ run_version() {
   local ver=$1 out share pass=0 fail=0 broken=() retried=() key=${1//./_}
   out=$(ls -d "${ZFSVM_CACHE:-/var/cache/zfsvm}"/out-"$ver".* | tail -1)
   share=$SHARE/v$ver; mkdir -p "$share"
+  truncate -s 64M "$share/faulty.img" "$share/faulty-read.img" "$share/faulty-write.img"
   # The version's own share: the same files (hard to share one /host between two VMs' writes).
   cp -r "$SHARE"/volclone "$SHARE"/volclone-zfs "$SHARE"/lib.sh "$SHARE"/zfs-killer.sh "$SHARE"/zfs-failer.sh "$SHARE"/libvolclone_jni.so "$SHARE"/volclone.jar "$SHARE"/satellite "$SHARE"/gnu "$SHARE"/jre "$share/"
   local default=$PROMISES; [ "$ver" = 2.1 ] && [ "${VM_FULL:-0}" = 1 ] && default=$ALL
@@ -88,8 +87,9 @@ run_version() {
       [ "$backend" = lzc ] && [ "$sc" = matrix ] && [ -z "${SCENARIOS:-}" ] && continue
       echo "== zfs-vm: OpenZFS $ver, backend $backend, scenario $sc"
       local extra="" disks=1 t0 rc line p f
-      [ "$sc" = failure ] && extra=$FAULTY
-      [ "$sc" = faults ] && extra=$FAULTS_DISKS
+      # Each version's own faulty disks: qemu locks an image, so two guests cannot share one.
+      [ "$sc" = failure ] && extra=${FAULTY//"$SHARE/faulty"/"$share/faulty"}
+      [ "$sc" = faults ] && extra=${FAULTS_DISKS//"$SHARE/faulty"/"$share/faulty"}
       case " zeroing retry shim " in *" $sc "*) disks=2 ;; esac
       [ "$sc" = faults ] && disks=3
       # A scenario's deadline: 15 minutes in the default run (its longest scenario, shim, takes
