@@ -8,7 +8,7 @@ PREFIX=${1:?usage: scripts/install.sh PREFIX}
 DEST=${DESTDIR:-}$PREFIX
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+VERSION=$(scripts/version.sh)
 SOVERSION=$(cat ffi/abi/soversion)
 LIBDIR=${LIBDIR:-lib}
 B=target/release/libvolclone

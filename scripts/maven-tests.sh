@@ -19,7 +19,7 @@ for jdk in /usr/lib/jvm/java-17-openjdk-amd64 $newer; do
   total=$((total + t)); bad=$((bad + f))
 done
 ls java-bindings/target/volclone-*.jar
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+version=$(scripts/version.sh)
 grep -q 'io/volclone/native/linux-x86_64/libvolclone_jni.so' <<<"$(jar tf "java-bindings/target/volclone-$version.jar")" || { echo "the jar lacks the native library"; exit 1; }
 echo "maven: $total passed, $bad failed"
 [ "$bad" = 0 ]
