@@ -5,8 +5,9 @@
 # the destination made again and the caches dropped, untimed; timed `<tool> && sync`). At small
 # sizes a copy takes a fraction of a second, so volclone's fixed costs (start-up, lock,
 # checkpoint, threads, fsync) weigh: this is where they show.
-# Also volclone with `--io buffered` (the page cache, as qemu-img writes) and `--io streaming`
-# (the page cache, left as found), in the same runs.
+# volclone's default streams a pair of files (the page cache, left as found; since 0.2.0); also,
+# in the same runs, `--io direct` (O_DIRECT, the default of 0.1.x) and `--io buffered` (the page
+# cache, as qemu-img writes).
 # Usage: benches/sizes.sh [--out FILE]   (root; SIZES "64 256 1024" MiB, RUNS 9)
 # Prints a table: size, image, medians in MiB/s, and each volclone / qemu-img.
 set -euo pipefail
@@ -15,6 +16,7 @@ OUT=""; [ "${1:-}" = --out ] && OUT=${2:?--out FILE}
 tmp=$(mktemp -d); scratch=${SCRATCH:-/var/tmp}/volclone-sizes.$$; mkdir -p "$scratch"
 trap 'rm -rf "$tmp" "$scratch"' EXIT
 (cd "$ROOT" && cargo build --release --quiet --bin volclone)
+command -v qemu-img > /dev/null || apt-get install -y -q --no-install-recommends qemu-utils > /dev/null
 V=$ROOT/target/release/volclone
 # Fixed costs: a 1 MiB copy onto a fresh file (made untimed), `&& sync` timed, 21 times each,
 # interleaved; the medians are what each tool costs before its first byte matters.
@@ -36,17 +38,17 @@ rows=()
 for mib in ${SIZES:-64 256 1024}; do
   FULL_MIB=$mib SPARSE_MIB=$mib IMAGES="full sparse" DSTS=file FSES=disk RUNS=${RUNS:-9} \
     ANCHOR_TOOLS=qemu-img-S4k-m8W "$ROOT/benches/compare.sh" --no-limits --out "$tmp/$mib.md" \
-    --tool "buffered::$V copy --quiet --io buffered {src} {dst}" \
-    --tool "streaming::$V copy --quiet --io streaming {src} {dst}" > "$tmp/$mib.log" 2>&1 \
+    --tool "direct::$V copy --quiet --io direct {src} {dst}" \
+    --tool "buffered::$V copy --quiet --io buffered {src} {dst}" > "$tmp/$mib.log" 2>&1 \
     || { tail -20 "$tmp/$mib.log"; exit 1; }
   for img in full sparse; do
-    q=$(median_of "$mib" $img qemu-img-S4k-m8W); v=$(median_of "$mib" $img x:volclone); b=$(median_of "$mib" $img x:buffered)
-    st=$(median_of "$mib" $img x:streaming)
-    rows+=("| $mib MiB | $img | $q | $v | $(ratio "$v" "$q") | $b | $(ratio "$b" "$q") | $st | $(ratio "$st" "$q") |")
+    q=$(median_of "$mib" $img qemu-img-S4k-m8W); v=$(median_of "$mib" $img x:volclone); dr=$(median_of "$mib" $img x:direct)
+    b=$(median_of "$mib" $img x:buffered)
+    rows+=("| $mib MiB | $img | $q | $v | $(ratio "$v" "$q") | $dr | $(ratio "$dr" "$q") | $b | $(ratio "$b" "$q") |")
   done
 done
 {
-  echo "| size | image | qemu-img MiB/s | volclone MiB/s | volclone / qemu-img | volclone --io buffered MiB/s | buffered / qemu-img | volclone --io streaming MiB/s | streaming / qemu-img |"
+  echo "| size | image | qemu-img MiB/s | volclone (default) MiB/s | default / qemu-img | volclone --io direct MiB/s | direct / qemu-img | volclone --io buffered MiB/s | buffered / qemu-img |"
   echo "|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo

@@ -127,7 +127,9 @@ enum volclone_io_mode
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /**
-   * O_DIRECT wherever the file system takes it, buffered where it refuses.
+   * By what the sides are: a pair of regular files (a target the copy creates counts as one)
+   * as `Streaming`, anything with a block device as `Direct`. Until 0.2.0, `Direct` on every
+   * pair.
    */
   VOLCLONE_IO_MODE_AUTO = 0,
   /**

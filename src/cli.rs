@@ -77,9 +77,10 @@ enum Command {
         /// Zero handling: auto, always (target known to read zeros) or never (LUKS, thick).
         #[arg(long, default_value = "auto")]
         sparse: String,
-        /// I/O: auto (O_DIRECT wherever the file system takes it), direct, buffered, or
-        /// streaming (the page cache, left as the copy found it: what the copy brought in is
-        /// dropped behind it). O_DIRECT falls back to buffered I/O, with a note, where refused.
+        /// I/O: auto (streaming for a pair of regular files, direct where a block device is
+        /// involved), direct (O_DIRECT), buffered, or streaming (the page cache, left as the
+        /// copy found it: what the copy brought in is dropped behind it). O_DIRECT falls back to
+        /// buffered I/O, with a note, where refused.
         #[arg(long, default_value = "auto")]
         io: String,
         /// Shorthand for `--io direct`.

@@ -107,11 +107,11 @@ fn direct_io_copies_unaligned_tails() {
     let r = run(&s, &t, &CopyOptions::default().io(IoMode::Direct)).unwrap();
     assert_same_prefix(&s, &t, size);
     assert!(r.direct || !r.notes.is_empty(), "either O_DIRECT or a note saying why not");
-    // The default asks for O_DIRECT on files too: the same outcome as asking explicitly.
+    // The default streams a pair of files (since 0.2.0): no O_DIRECT, no note about it.
     make_sparse(&t, size);
     let auto = run(&s, &t, &CopyOptions::default()).unwrap();
     assert_same_prefix(&s, &t, size);
-    assert_eq!(auto.direct, r.direct, "{:?}", auto.notes);
+    assert!(!auto.direct, "{:?}", auto.notes);
     let r = run(&s, &t, &CopyOptions::default().io(IoMode::Buffered)).unwrap();
     assert!(!r.direct);
 }
@@ -152,6 +152,16 @@ fn drop_from_cache(path: &std::path::Path) {
 
 #[test]
 fn streaming_copies_exactly_and_leaves_the_page_cache_as_it_found_it() {
+    copies_exactly_and_leaves_the_page_cache_as_it_found_it(IoMode::Streaming);
+}
+
+/// The default (`auto`) streams a pair of regular files: the same promise, without asking.
+#[test]
+fn the_default_on_files_leaves_the_page_cache_as_it_found_it() {
+    copies_exactly_and_leaves_the_page_cache_as_it_found_it(IoMode::Auto);
+}
+
+fn copies_exactly_and_leaves_the_page_cache_as_it_found_it(io: IoMode) {
     let d = tempfile::tempdir().unwrap();
     let (s, t) = (d.path().join("s"), d.path().join("t"));
     // Larger than the write-behind window; holes, zeros and data; the target full of old data.
@@ -174,7 +184,7 @@ fn streaming_copies_exactly_and_leaves_the_page_cache_as_it_found_it() {
         other.read_exact_at(&mut b, 5 * MIB).unwrap();
     }
     let before = cached_ranges(&s);
-    let r = run(&s, &t, &CopyOptions::default().io(IoMode::Streaming)).unwrap();
+    let r = run(&s, &t, &CopyOptions::default().io(io)).unwrap();
     assert!(!r.direct && r.fsynced, "{r:?}");
     let (after_s, after_t) = (cached_ranges(&s), cached_ranges(&t));
     assert_same_prefix(&s, &t, size);

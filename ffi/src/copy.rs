@@ -25,7 +25,9 @@ pub enum volclone_sparse_mode {
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum volclone_io_mode {
-    /// O_DIRECT wherever the file system takes it, buffered where it refuses.
+    /// By what the sides are: a pair of regular files (a target the copy creates counts as one)
+    /// as `Streaming`, anything with a block device as `Direct`. Until 0.2.0, `Direct` on every
+    /// pair.
     Auto = 0,
     /// O_DIRECT on both sides (buffered where refused, with a note).
     Direct = 1,

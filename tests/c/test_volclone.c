@@ -130,6 +130,8 @@ static void test_copy(void) {
     CHECK(volclone_copy(src, dst, &o, on_progress, &calls, NULL, &r) == VOLCLONE_STATUS_OK);
     CHECK(r.bytes_total == 3 * 1048576 + 4097 && r.verified && r.fsynced);
     CHECK(calls >= 2 && last_done == r.bytes_total);
+    /* The default (AUTO) streams a pair of regular files: no O_DIRECT (since 0.2.0). */
+    CHECK(o.io == VOLCLONE_IO_MODE_AUTO && !r.direct);
     CHECK(same_content(src, dst, r.bytes_total));
     CHECK(volclone_copy(src, dst, NULL, NULL, NULL, NULL, NULL) == VOLCLONE_STATUS_OK);
     /* Streaming (through the page cache, left as found), onto a target full of other data. */

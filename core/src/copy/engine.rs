@@ -151,10 +151,8 @@ impl<'a> Pass<'a> {
 pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Progress, cancel: &CancelToken) -> Result<CopyReport> {
     opts.validate()?;
     let mut notes = Vec::new();
-    let direct = match opts.io {
-        IoMode::Direct | IoMode::Auto => true,
-        IoMode::Buffered | IoMode::Streaming => false,
-    };
+    let io = opts.io.for_pair(source, target);
+    let direct = io == IoMode::Direct;
     let mut src = device::open_source(source, direct, &mut notes)?;
     let mut tgt = device::open_target(target, opts.create_target, direct, src.size, &mut notes)?;
     overlap::refuse_overlap(source, &src.file, target, &tgt.file)?;
@@ -167,7 +165,7 @@ pub fn copy(source: &Path, target: &Path, opts: &CopyOptions, progress: &dyn Pro
             target_size: tgt.size,
         });
     }
-    if opts.io == IoMode::Streaming {
+    if io == IoMode::Streaming {
         src.stream(true);
         tgt.stream(false);
     }

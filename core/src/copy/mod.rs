@@ -2,8 +2,9 @@
 //! positional I/O, out of order, each with one reused buffer; zero runs are not written but made
 //! to read zeros by the means the target's kind guarantees (per [`SparseMode`]; the zeroing
 //! layer's table is in `zeroing.rs`, and the report names the method and why); source holes are
-//! not read; the target is flushed at the end and can be verified. Block-device targets get
-//! O_DIRECT by default ([`IoMode::Auto`]). Source and target that share storage in any way are
+//! not read; the target is flushed at the end and can be verified. By default
+//! ([`IoMode::Auto`]) anything with a block device is copied with O_DIRECT, a pair of regular
+//! files through the page cache, which is left as the copy found it ([`IoMode::Streaming`]). Source and target that share storage in any way are
 //! refused, and a file target (or a loop target's backing file) is locked for the whole copy.
 
 mod buffer;

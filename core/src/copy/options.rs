@@ -1,5 +1,7 @@
 //! Copy options: a plain struct with measured defaults and chainable setters.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -48,11 +50,13 @@ impl SparseMode {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IoMode {
-    /// O_DIRECT on both sides wherever the file system takes it (buffered where it refuses,
-    /// with a note; unaligned tails always buffered). Measured (`benches/`): the data then
-    /// moves between the devices and volclone's buffers without a copy through the page cache,
-    /// a fifth of the CPU per GiB of buffered I/O onto files, at the same speed or better; and
-    /// a clone leaves the host's page cache alone.
+    /// Picks by what the two sides are. **A pair of regular files** (a missing target the copy
+    /// creates counts as one) is copied as [`IoMode::Streaming`]: on image files that was ahead
+    /// of O_DIRECT and of qemu-img in the measured sizes (`benches/sizes.sh`), and it leaves the
+    /// host's page cache as it found it. **Anything with a block device** is copied as
+    /// [`IoMode::Direct`]: on zvols O_DIRECT was ahead of streaming, and the data moves between
+    /// the devices and volclone's buffers without a copy through the page cache. Until 0.2.0,
+    /// `Auto` was O_DIRECT on every pair (see `CHANGELOG.md`).
     #[default]
     Auto,
     /// O_DIRECT on both sides.
@@ -68,6 +72,25 @@ pub enum IoMode {
 }
 
 impl IoMode {
+    /// The mode a copy from `source` onto `target` runs with: [`IoMode::Auto`] resolved by what
+    /// the paths are (see there), any other mode itself. A path that cannot be looked at counts
+    /// as not a regular file; opening it reports why.
+    pub fn for_pair(self, source: &Path, target: &Path) -> IoMode {
+        if self != IoMode::Auto {
+            return self;
+        }
+        let regular = |p: &Path| std::fs::metadata(p).map(|m| m.file_type().is_file());
+        let target_is_file = match regular(target) {
+            Ok(file) => file,
+            Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+        };
+        if regular(source).unwrap_or(false) && target_is_file {
+            IoMode::Streaming
+        } else {
+            IoMode::Direct
+        }
+    }
+
     /// Parses `auto`, `direct`, `buffered` or `streaming`.
     pub fn parse(text: &str) -> Result<Self> {
         match text {
@@ -252,4 +275,27 @@ pub fn parse_size(text: &str) -> Result<u64> {
         .ok()
         .and_then(|n| n.checked_mul(mult))
         .ok_or_else(|| Error::InvalidArgument(format!("size {text:?}: give a number with an optional K, M, G or T")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IoMode;
+
+    #[test]
+    fn auto_streams_a_pair_of_files_and_uses_o_direct_elsewhere() {
+        let d = tempfile::tempdir().unwrap();
+        let (s, t, missing) = (d.path().join("s"), d.path().join("t"), d.path().join("new"));
+        std::fs::write(&s, b"x").unwrap();
+        std::fs::write(&t, b"y").unwrap();
+        assert_eq!(IoMode::Auto.for_pair(&s, &t), IoMode::Streaming);
+        assert_eq!(IoMode::Auto.for_pair(&s, &missing), IoMode::Streaming, "a target the copy creates is a file");
+        assert_eq!(IoMode::Auto.for_pair(&missing, &t), IoMode::Direct, "a missing source is left to the open's error");
+        assert_eq!(IoMode::Auto.for_pair(&s, d.path()), IoMode::Direct, "not a regular file");
+        let dev = std::path::Path::new("/dev/null");
+        assert_eq!(IoMode::Auto.for_pair(dev, &t), IoMode::Direct);
+        for asked in [IoMode::Direct, IoMode::Buffered, IoMode::Streaming] {
+            assert_eq!(asked.for_pair(&s, &t), asked, "only auto is resolved");
+            assert_eq!(asked.for_pair(dev, &t), asked);
+        }
+    }
 }

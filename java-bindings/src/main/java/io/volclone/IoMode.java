@@ -2,7 +2,11 @@ package io.volclone;
 
 /** How a block copy opens its two sides. */
 public enum IoMode {
-    /** O_DIRECT wherever the file system takes it, buffered where it refuses. */
+    /**
+     * By what the sides are: a pair of regular files (a target the copy creates counts as one)
+     * as {@link #STREAMING}, anything with a block device as {@link #DIRECT}. Until 0.2.0,
+     * {@link #DIRECT} on every pair.
+     */
     AUTO,
     /** O_DIRECT on both sides (buffered, with a note in the report, where refused). */
     DIRECT,

@@ -32,6 +32,7 @@ class CopyTest {
         assertArrayEquals(Files.readAllBytes(src), Files.readAllBytes(dst));
         assertEquals(6 << 20, r.bytesTotal());
         assertTrue(r.verified() && r.fsynced());
+        assertFalse(r.direct(), "the default (AUTO) streams a pair of regular files");
         assertTrue(events.size() >= 2, "progress events: " + events.size());
         assertEquals(6 << 20, events.get(events.size() - 1)[0]);
         for (int i = 1; i < events.size(); i++) {
