@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
 # sizes.sh: volclone copy against qemu-img (`qemu-img convert -f raw -O raw -n -S 4k -m 8 -W`,
-# the fastest qemu-img anchor) on files of several sizes, dense and sparse (25% data), onto a
-# fresh thin file on the disk, through benches/compare.sh (the shared anchors harness: per run
-# the destination made again and the caches dropped, untimed; timed `<tool> && sync`). At small
-# sizes a copy takes a fraction of a second, so volclone's fixed costs (start-up, lock,
-# checkpoint, threads, fsync) weigh: this is where they show.
-# volclone's default streams a pair of files (the page cache, left as found; since 0.2.0); also,
-# in the same runs, `--io direct` (O_DIRECT, the default of 0.1.x) and `--io buffered` (the page
-# cache, as qemu-img writes).
+# the fastest qemu-img anchor) on files of several sizes, dense and sparse (25% data in scattered
+# 1 MiB extents, the rest holes), onto a fresh thin file on the disk. At small sizes a copy takes
+# a fraction of a second, so volclone's fixed costs (start-up, lock, checkpoint, threads, fsync)
+# weigh: this is where they show.
+# volclone's default streams a pair of files (the page cache, left as found; since 0.2.0); also
+# `--io direct` (O_DIRECT, the default of 0.1.x) and `--io buffered` (the page cache, as qemu-img
+# writes). The tools are **interleaved**: each round runs every tool once, in a rotated order, so
+# the host's drift over minutes (this machine's disk moves by 20% and more) lands on all of them
+# alike; the shared anchors harness runs each tool's runs back to back. Per run, untimed: a fresh
+# thin target (truncate), `sync`, source and target dropped from the page cache (fadvise, as the
+# harness does); timed: `<tool> && sync`. Every copy is compared with its source after the timing.
 # Usage: benches/sizes.sh [--out FILE]   (root; SIZES "64 256 1024" MiB, RUNS 9)
-# Prints a table: size, image, medians in MiB/s, and each volclone / qemu-img.
+# Prints a table: size, image, median MiB/s (min-max), and each volclone / qemu-img.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=""; [ "${1:-}" = --out ] && OUT=${2:?--out FILE}
-tmp=$(mktemp -d); scratch=${SCRATCH:-/var/tmp}/volclone-sizes.$$; mkdir -p "$scratch"
-trap 'rm -rf "$tmp" "$scratch"' EXIT
+scratch=${SCRATCH:-/var/tmp}/volclone-sizes.$$; mkdir -p "$scratch"
+trap 'rm -rf "$scratch"' EXIT
 (cd "$ROOT" && cargo build --release --quiet --bin volclone)
 command -v qemu-img > /dev/null || apt-get install -y -q --no-install-recommends qemu-utils > /dev/null
 V=$ROOT/target/release/volclone
+uncache() { local f; for f in "$@"; do dd if="$f" iflag=nocache count=0 status=none; done; }
 # Fixed costs: a 1 MiB copy onto a fresh file (made untimed), `&& sync` timed, 21 times each,
 # interleaved; the medians are what each tool costs before its first byte matters.
 head -c 1048576 /dev/urandom > "$scratch/src"
@@ -30,27 +34,64 @@ done
 med() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1000}'; }
 fixed="Fixed costs (a 1 MiB copy onto a fresh file, then sync; median of 21): volclone $(med "${vt[@]}") ms, qemu-img $(med "${qt[@]}") ms."
 echo "$fixed"
-# median_of MIB IMG TOOL: the tool's median MiB/s, from the harness's raw TSV (fs img dst tool
-# MiB med_MiBps ...; an extra tool's id is x:LABEL).
-median_of() { awk -F'\t' -v i="$2" -v t="$3" '$2==i && $4==t {print $6}' "$tmp/$1.md"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a / b}'; }
+# image FILE MIB KIND: dense (random data) or sparse (25% data in scattered 1 MiB extents).
+image() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import os, random, sys
+path, mib, kind = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o644)
+os.ftruncate(fd, mib << 20)
+random.seed(mib)
+at = range(mib) if kind == "dense" else sorted(random.sample(range(mib), mib // 4))
+for i in at:
+    os.pwrite(fd, os.urandom(1 << 20), i << 20)
+os.fsync(fd)
+os.close(fd)
+PY
+}
+tools=(qemu-img default direct buffered)
+cmd_of() {
+  case $1 in
+    qemu-img) echo "qemu-img convert -f raw -O raw -n -S 4k -m 8 -W" ;;
+    default) echo "$V copy --quiet" ;;
+    *) echo "$V copy --quiet --io $1" ;;
+  esac
+}
+# stat LIST: "median (min-max)" of MiB/s values.
+stat() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {printf "%d (%d-%d)", a[int((NR + 1) / 2)], a[1], a[NR]}'; }
 rows=()
 for mib in ${SIZES:-64 256 1024}; do
-  FULL_MIB=$mib SPARSE_MIB=$mib IMAGES="full sparse" DSTS=file FSES=disk RUNS=${RUNS:-9} \
-    ANCHOR_TOOLS=qemu-img-S4k-m8W "$ROOT/benches/compare.sh" --no-limits --out "$tmp/$mib.md" \
-    --tool "direct::$V copy --quiet --io direct {src} {dst}" \
-    --tool "buffered::$V copy --quiet --io buffered {src} {dst}" > "$tmp/$mib.log" 2>&1 \
-    || { tail -20 "$tmp/$mib.log"; exit 1; }
-  for img in full sparse; do
-    q=$(median_of "$mib" $img qemu-img-S4k-m8W); v=$(median_of "$mib" $img x:volclone); dr=$(median_of "$mib" $img x:direct)
-    b=$(median_of "$mib" $img x:buffered)
-    rows+=("| $mib MiB | $img | $q | $v | $(ratio "$v" "$q") | $dr | $(ratio "$dr" "$q") | $b | $(ratio "$b" "$q") |")
+  for img in dense sparse; do
+    src=$scratch/src.img dst=$scratch/dst.img
+    image "$src" "$mib" $img
+    declare -A rate=()
+    for r in $(seq "${RUNS:-9}"); do
+      n=${#tools[@]}
+      for k in $(seq 0 $((n - 1))); do
+        t=${tools[$(( (k + r) % n ))]}
+        rm -f "$dst"; truncate -s "${mib}M" "$dst"; sync; uncache "$src" "$dst"
+        t0=$(date +%s%N)
+        $(cmd_of "$t") "$src" "$dst" > /dev/null 2> "$scratch/err" && sync || { echo "$t failed on $mib MiB $img:"; cat "$scratch/err"; exit 1; }
+        t1=$(date +%s%N)
+        cmp -s "$src" "$dst" || { echo "$t: the $mib MiB $img copy differs from its source"; exit 1; }
+        rate[$t]+="$(awk -v m="$mib" -v ns=$((t1 - t0)) 'BEGIN{printf "%d", m / (ns / 1e9)}') "
+      done
+    done
+    medof() { printf '%s\n' ${rate[$1]} | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+    q=$(medof qemu-img)
+    row="| $mib MiB | $img | $(stat ${rate[qemu-img]})"
+    for t in default direct buffered; do
+      row+=" | $(stat ${rate[$t]}) | $(awk -v a="$(medof $t)" -v b="$q" 'BEGIN{printf "%.2f", a / b}')"
+    done
+    rows+=("$row |")
+    echo "${rows[-1]}"
+    unset rate
   done
 done
 {
-  echo "| size | image | qemu-img MiB/s | volclone (default) MiB/s | default / qemu-img | volclone --io direct MiB/s | direct / qemu-img | volclone --io buffered MiB/s | buffered / qemu-img |"
+  echo "| size | image | qemu-img MiB/s | volclone (default) MiB/s | ÷ qemu-img | volclone --io direct | ÷ qemu-img | volclone --io buffered | ÷ qemu-img |"
   echo "|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
-  echo "$fixed"
+  echo "Interleaved rounds: ${RUNS:-9}; MiB/s medians (min-max over the runs). $fixed"
 } | tee ${OUT:+"$OUT"}
