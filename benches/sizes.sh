@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # sizes.sh: volclone copy against qemu-img (`qemu-img convert -f raw -O raw -n -S 4k -m 8 -W`,
 # the fastest qemu-img anchor) on files of several sizes, dense and sparse (25% data in scattered
-# 1 MiB extents, the rest holes), onto a fresh thin file on the disk. At small sizes a copy takes
+# 1 MiB extents, the rest holes: the anchors harness's images, made by its benchtool), onto a
+# fresh thin file on the disk. At small sizes a copy takes
 # a fraction of a second, so volclone's fixed costs (start-up, lock, checkpoint, threads, fsync)
 # weigh: this is where they show.
 # volclone's default streams a pair of files (the page cache, left as found; since 0.2.0); also
@@ -21,6 +22,8 @@ trap 'rm -rf "$scratch"' EXIT
 (cd "$ROOT" && cargo build --release --quiet --bin volclone)
 command -v qemu-img > /dev/null || apt-get install -y -q --no-install-recommends qemu-utils > /dev/null
 V=$ROOT/target/release/volclone
+BT=$scratch/benchtool
+gcc -O2 -pthread -o "$BT" "${BENCHTOOL_C:-$ROOT/../shared/bench/benchtool.c}"
 uncache() { local f; for f in "$@"; do dd if="$f" iflag=nocache count=0 status=none; done; }
 # Fixed costs: a 1 MiB copy onto a fresh file (made untimed), `&& sync` timed, 21 times each,
 # interleaved; the medians are what each tool costs before its first byte matters.
@@ -31,23 +34,16 @@ for i in $(seq 21); do
   vt+=("$(ms "$V" copy --quiet "$scratch/src" "$scratch/dst")")
   qt+=("$(ms qemu-img convert -f raw -O raw -n -S 4k -m 8 -W "$scratch/src" "$scratch/dst")")
 done
-med() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1000}'; }
-fixed="Fixed costs (a 1 MiB copy onto a fresh file, then sync; median of 21): volclone $(med "${vt[@]}") ms, qemu-img $(med "${qt[@]}") ms."
+# median / range VALUES...: the median; "median (min-max)".
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+range() { printf '%s (%s-%s)' "$(median "$@")" "$(printf '%s\n' "$@" | sort -n | head -1)" "$(printf '%s\n' "$@" | sort -n | tail -1)"; }
+ms_of() { awk -v us="$(median "$@")" 'BEGIN{printf "%.1f", us / 1000}'; }
+fixed="Fixed costs (a 1 MiB copy onto a fresh file, then sync; median of 21): volclone $(ms_of "${vt[@]}") ms, qemu-img $(ms_of "${qt[@]}") ms."
 echo "$fixed"
 # image FILE MIB KIND: dense (random data) or sparse (25% data in scattered 1 MiB extents).
 image() {
-  python3 - "$1" "$2" "$3" <<'PY'
-import os, random, sys
-path, mib, kind = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o644)
-os.ftruncate(fd, mib << 20)
-random.seed(mib)
-at = range(mib) if kind == "dense" else sorted(random.sample(range(mib), mib // 4))
-for i in at:
-    os.pwrite(fd, os.urandom(1 << 20), i << 20)
-os.fsync(fd)
-os.close(fd)
-PY
+  if [ "$3" = dense ]; then "$BT" fill "$1" "$2" 1; else "$BT" sparse "$1" "$2" 25 1; fi > /dev/null
+  sync
 }
 tools=(qemu-img default direct buffered)
 cmd_of() {
@@ -57,8 +53,6 @@ cmd_of() {
     *) echo "$V copy --quiet --io $1" ;;
   esac
 }
-# stat LIST: "median (min-max)" of MiB/s values.
-stat() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {printf "%d (%d-%d)", a[int((NR + 1) / 2)], a[1], a[NR]}'; }
 rows=()
 for mib in ${SIZES:-64 256 1024}; do
   for img in dense sparse; do
@@ -77,11 +71,10 @@ for mib in ${SIZES:-64 256 1024}; do
         rate[$t]+="$(awk -v m="$mib" -v ns=$((t1 - t0)) 'BEGIN{printf "%d", m / (ns / 1e9)}') "
       done
     done
-    medof() { printf '%s\n' ${rate[$1]} | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
-    q=$(medof qemu-img)
-    row="| $mib MiB | $img | $(stat ${rate[qemu-img]})"
+    q=$(median ${rate[qemu-img]})
+    row="| $mib MiB | $img | $(range ${rate[qemu-img]})"
     for t in default direct buffered; do
-      row+=" | $(stat ${rate[$t]}) | $(awk -v a="$(medof $t)" -v b="$q" 'BEGIN{printf "%.2f", a / b}')"
+      row+=" | $(range ${rate[$t]}) | $(awk -v a="$(median ${rate[$t]})" -v b="$q" 'BEGIN{printf "%.2f", a / b}')"
     done
     rows+=("$row |")
     echo "${rows[-1]}"

@@ -4,8 +4,9 @@
 //! layer's table is in `zeroing.rs`, and the report names the method and why); source holes are
 //! not read; the target is flushed at the end and can be verified. By default
 //! ([`IoMode::Auto`]) anything with a block device is copied with O_DIRECT, a pair of regular
-//! files through the page cache, which is left as the copy found it ([`IoMode::Streaming`]). Source and target that share storage in any way are
-//! refused, and a file target (or a loop target's backing file) is locked for the whole copy.
+//! files through the page cache, which is left as the copy found it ([`IoMode::Streaming`]).
+//! Source and target that share storage in any way are refused, and a file target (or a loop
+//! target's backing file) is locked for the whole copy.
 
 mod buffer;
 pub mod checkpoint;
